@@ -1,0 +1,23 @@
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+
+namespace LiveCommerce.Api.Endpoints;
+
+/// <summary>Development tokens: mapped only in the embedded profile, never in the postgres profile.</summary>
+public static class DevTokenEndpoints
+{
+    public sealed record TokenRequest(string? Subject, string? Role);
+    public sealed record TokenResponse(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
+
+    public static void MapDevTokenEndpoints(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/dev/tokens", (TokenRequest body, TokenIssuer issuer) =>
+        {
+            var subject = Ids.Require(body.Subject, "subject");
+            if (body.Role is null || !Roles.All.Contains(body.Role))
+                throw DomainException.Invalid("role", $"role must be one of {string.Join(", ", Roles.All)}.");
+            var (token, expires) = issuer.Issue(subject, body.Role);
+            return Results.Ok(new TokenResponse(token, "Bearer", expires));
+        }).WithTags("Development").AllowAnonymous();
+    }
+}

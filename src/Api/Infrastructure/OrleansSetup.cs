@@ -1,0 +1,45 @@
+using LiveCommerce.Grains.Hosting;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Hosting;
+
+namespace LiveCommerce.Api.Infrastructure;
+
+public static class OrleansSetup
+{
+    /// <summary>
+    /// Embedded profile: co-host one silo (unless LiveCommerce:Api:CoHostSilo is false, then connect to a
+    /// localhost gateway). Postgres profile: a pure client that finds gateways in the AdoNet membership table.
+    /// </summary>
+    public static void AddOrleans(this WebApplicationBuilder builder, LiveCommerceOptions options)
+    {
+        var coHost = options.Profile == HostingProfile.Embedded && builder.Configuration.GetValue("LiveCommerce:Api:CoHostSilo", true);
+        if (coHost)
+        {
+            builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
+            return;
+        }
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            if (options.Profile == HostingProfile.Postgres)
+            {
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = SiloConfiguration.NpgsqlInvariant;
+                    o.ConnectionString = options.Postgres.EffectiveConnectionString();
+                });
+            }
+            else
+            {
+                client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
+            }
+            client.AddDashboard();
+        });
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+using LiveCommerce.Api.Endpoints;
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Grains.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Orleans.Dashboard;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+var options = LiveCommerceOptions.From(builder.Configuration);
+var embedded = options.Profile == HostingProfile.Embedded;
+
+builder.Services.TryAddSingleton(options);
+builder.Services.TryAddSingleton(TimeProvider.System);
+builder.AddOrleans(options);
+builder.AddLiveCommerceAuth(embedded);
+builder.AddLiveCommerceTelemetry("livecommerce-api", tracing: t => t.AddAspNetCoreInstrumentation(), metrics: m => m.AddAspNetCoreInstrumentation());
+
+builder.Services.Configure<JsonOptions>(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+});
+// Unreadable bodies raise BadHttpRequestException in every environment, so they become problem details.
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddLiveCommerceHealth(options);
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapLiveCommerceHealth();
+app.MapOpenApi();
+app.MapScalarApiReference();
+app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin);
+
+var v1 = app.MapGroup("/v1");
+if (embedded) v1.MapDevTokenEndpoints();
+v1.MapStreamerEndpoints();
+
+app.Run();
+
+/// <summary>Entry point type, public so tests can host the front door.</summary>
+public partial class Program;

@@ -1,0 +1,26 @@
+using LiveCommerce.Contracts.Common;
+
+namespace LiveCommerce.Contracts.Rooms;
+
+/// <summary>A streamer: profile, fans and (later) trust score. Keyed by streamer id.</summary>
+public interface IStreamerGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the profile. Repeating the same request is a no-op; a different one is a conflict.</summary>
+    Task<StreamerProfile> CreateProfile(CreateStreamerProfile command);
+
+    /// <summary>The profile; <see cref="ErrorKind.NotFound"/> when none was created.</summary>
+    Task<StreamerProfile> GetProfile();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record CreateStreamerProfile(
+    [property: Id(0)] string DisplayName,
+    [property: Id(1)] string HomeCity);
+
+[GenerateSerializer, Immutable]
+public sealed record StreamerProfile(
+    [property: Id(0)] string StreamerId,
+    [property: Id(1)] string DisplayName,
+    [property: Id(2)] string HomeCity,
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] long FanCount);
