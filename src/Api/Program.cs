@@ -44,6 +44,7 @@ app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Ad
 
 var v1 = app.MapGroup("/v1");
 if (embedded) v1.MapDevTokenEndpoints();
+v1.MapAuthEndpoints();
 v1.MapStreamerEndpoints();
 
 app.Run();

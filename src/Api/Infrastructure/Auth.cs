@@ -97,6 +97,16 @@ public static class AuthSetup
                 },
             };
         });
+        // Token lifetimes are checked against the same clock that issued them (a fake clock in tests).
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((o, clock) =>
+        {
+            var skew = o.TokenValidationParameters.ClockSkew;
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                return (notBefore is null || notBefore.Value <= now + skew) && (expires is null || expires.Value > now - skew);
+            };
+        });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Buyer, p => p.RequireRole(Roles.Buyer))
             .AddPolicy(Roles.Streamer, p => p.RequireRole(Roles.Streamer))

@@ -8,61 +8,73 @@ using Orleans.Storage;
 namespace LiveCommerce.Grains.Hosting;
 
 /// <summary>
-/// The one place a silo is configured, used by the silo host (src/Silo) and by the front door when it
-/// co-hosts a silo in the embedded profile, so both run exactly the same grains and providers.
+/// The one place a silo is configured, used by the silo host (src/Silo), by the front door when it
+/// co-hosts a silo in the embedded profile, and by the tests, so all run the same grains and providers.
 /// </summary>
 public static class SiloConfiguration
 {
     /// <summary>The AdoNet providers look the Npgsql factory up by this invariant name.</summary>
     public const string NpgsqlInvariant = "Npgsql";
 
+    /// <summary>Clustering, endpoints, storage, reminders, streams and services from configuration.</summary>
     public static ISiloBuilder AddLiveCommerce(this ISiloBuilder silo, IConfiguration configuration)
     {
         var options = LiveCommerceOptions.From(configuration);
-        var endpoint = options.Silo;
+        silo.AddLiveCommerceClustering(options);
+        return silo.AddLiveCommerceRuntime(options);
+    }
 
+    /// <summary>How this silo finds the others: localhost (embedded) or the AdoNet membership table (postgres).</summary>
+    public static ISiloBuilder AddLiveCommerceClustering(this ISiloBuilder silo, LiveCommerceOptions options)
+    {
+        var endpoint = options.Silo;
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
-
-        switch (options.Profile)
+        if (options.Profile == HostingProfile.Embedded)
         {
-            case HostingProfile.Embedded:
-                silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-                foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
-                silo.UseInMemoryReminderService();
-                break;
+            silo.UseLocalhostClustering(endpoint.SiloPort, endpoint.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            return silo;
+        }
 
-            case HostingProfile.Postgres:
-                var connectionString = options.Postgres.EffectiveConnectionString();
-                silo.ConfigureEndpoints(endpoint.AdvertisedIp(), endpoint.SiloPort, endpoint.GatewayPort, listenOnAnyHostAddress: true);
-                silo.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = NpgsqlInvariant;
-                    o.ConnectionString = connectionString;
-                });
-                foreach (var name in StorageNames.All)
-                {
-                    silo.AddAdoNetGrainStorage(name, o => o.Configure<Serializer>((storage, serializer) =>
-                    {
-                        storage.Invariant = NpgsqlInvariant;
-                        storage.ConnectionString = connectionString;
-                        // Orleans' binary serializer is version tolerant through the [Id] attributes on
-                        // every state class, and several times cheaper than JSON on the hot paths.
-                        storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-                    }));
-                }
-                silo.UseAdoNetReminderService(o =>
-                {
-                    o.Invariant = NpgsqlInvariant;
-                    o.ConnectionString = connectionString;
-                });
-                break;
+        silo.ConfigureEndpoints(endpoint.AdvertisedIp(), endpoint.SiloPort, endpoint.GatewayPort, listenOnAnyHostAddress: true);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = NpgsqlInvariant;
+            o.ConnectionString = options.Postgres.EffectiveConnectionString();
+        });
+        return silo;
+    }
 
-            default:
-                throw new InvalidOperationException($"Unknown profile '{options.Profile}'.");
+    /// <summary>Everything but clustering: grain storage, reminders, streams, dashboard and our services.</summary>
+    public static ISiloBuilder AddLiveCommerceRuntime(this ISiloBuilder silo, LiveCommerceOptions options)
+    {
+        if (options.Profile == HostingProfile.Embedded)
+        {
+            foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
+            silo.UseInMemoryReminderService();
+        }
+        else
+        {
+            var connectionString = options.Postgres.EffectiveConnectionString();
+            foreach (var name in StorageNames.All)
+            {
+                silo.AddAdoNetGrainStorage(name, o => o.Configure<Serializer>((storage, serializer) =>
+                {
+                    storage.Invariant = NpgsqlInvariant;
+                    storage.ConnectionString = connectionString;
+                    // Orleans' binary serializer is version tolerant through the [Id] attributes on
+                    // every state class, and several times cheaper than JSON on the hot paths.
+                    storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+            }
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = NpgsqlInvariant;
+                o.ConnectionString = connectionString;
+            });
         }
 
         // Domain events travel on memory streams; their pub-sub subscriptions are kept in PubSubStore
@@ -71,7 +83,7 @@ public static class SiloConfiguration
         silo.AddActivityPropagation();
         silo.AddDashboard();
 
-        silo.Services.AddSingleton(options);
+        silo.Services.TryAddSingleton(options);
         silo.Services.TryAddSingleton(TimeProvider.System);
         return silo;
     }

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# A local cluster on this machine: PostgreSQL + N silos + the front door, all on loopback.
+#
+#   deploy/local-cluster.sh up [--silos N] [--api-port P]   start PostgreSQL if needed, create the database,
+#                                                            apply the schema, start N silos and the front door,
+#                                                            wait until ready
+#   deploy/local-cluster.sh down [--purge]                   stop everything (--purge also drops the database)
+#   deploy/local-cluster.sh status                           processes and readiness
+#   deploy/local-cluster.sh token SUBJECT ROLE               print a signed token (the postgres profile has no
+#                                                            development token endpoint)
+#   deploy/local-cluster.sh kill-silo I | start-silo I       SIGKILL / start silo I (failover drills)
+#
+# State (pids, logs, the generated signing key and database password) lives in .local/cluster/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/deploy/lib/postgres.sh"
+state="${LC_CLUSTER_DIR:-$root/.local/cluster}"
+mkdir -p "$state"
+
+db="${LC_DATABASE:-livecommerce}"
+db_user="${LC_DATABASE_USER:-livecommerce}"
+base_silo_port="${LC_BASE_SILO_PORT:-11111}"
+base_gateway_port="${LC_BASE_GATEWAY_PORT:-30000}"
+configuration="${LC_CONFIGURATION:-Release}"
+silo_dll="$root/src/Silo/bin/$configuration/net10.0/LiveCommerce.Silo.dll"
+api_dll="$root/src/Api/bin/$configuration/net10.0/LiveCommerce.Api.dll"
+
+secret() { # secret NAME: a random value generated once and kept in the state folder
+  local file="$state/$1"
+  [ -s "$file" ] || (umask 077; openssl rand -hex 32 >"$file")
+  cat "$file"
+}
+
+common_env() {
+  export LiveCommerce__Profile=Postgres
+  export LiveCommerce__ClusterId="${LC_CLUSTER_ID:-livecommerce-local}"
+  export LiveCommerce__ServiceId="${LC_SERVICE_ID:-livecommerce}"
+  export LiveCommerce__Postgres__ConnectionString="$(lc_connection_string "$db" "$db_user" "$(secret db.password)")"
+  export LiveCommerce__Postgres__MaxPoolSize="${LC_MAX_POOL_SIZE:-20}"
+  export LiveCommerce__Auth__SigningKey="$(secret jwt.key)"
+  export DOTNET_gcServer="${LC_GC_SERVER:-1}"
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_silo() {
+  local i="$1"
+  if alive "$state/silo-$i.pid"; then echo "silo $i already runs (pid $(cat "$state/silo-$i.pid"))"; return; fi
+  common_env
+  LiveCommerce__Silo__SiloPort=$((base_silo_port + i)) \
+  LiveCommerce__Silo__GatewayPort=$((base_gateway_port + i)) \
+    nohup dotnet "$silo_dll" >"$state/silo-$i.log" 2>&1 &
+  echo $! >"$state/silo-$i.pid"
+  echo "silo $i: pid $!, silo port $((base_silo_port + i)), gateway port $((base_gateway_port + i))"
+}
+
+start_api() {
+  local port="$1"
+  if alive "$state/api.pid"; then echo "front door already runs (pid $(cat "$state/api.pid"))"; return; fi
+  common_env
+  ASPNETCORE_URLS="http://127.0.0.1:$port" nohup dotnet "$api_dll" >"$state/api.log" 2>&1 &
+  echo $! >"$state/api.pid"
+  echo "$port" >"$state/api.port"
+  echo "front door: pid $!, http://127.0.0.1:$port"
+}
+
+stop_pid_file() { # graceful stop, then SIGKILL after 20 s
+  local file="$1"
+  alive "$file" || { rm -f "$file"; return; }
+  local pid; pid="$(cat "$file")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$file"
+}
+
+wait_ready() { # wait_ready PORT SILOS
+  local port="$1" silos="$2" body=""
+  for _ in $(seq 1 120); do
+    body="$(curl -s "http://127.0.0.1:$port/health/ready" || true)"
+    if grep -q "\"status\":\"Healthy\"" <<<"$body" && grep -q "$silos active silo" <<<"$body"; then
+      echo "ready: $body"; return 0
+    fi
+    sleep 1
+  done
+  echo "not ready after 120 s: $body" >&2
+  return 1
+}
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+token() { # token SUBJECT ROLE: HS256 JWT accepted by the front door of this cluster
+  local subject="$1" role="$2" now header payload signature
+  now=$(date +%s)
+  header=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
+  payload=$(printf '{"sub":"%s","role":"%s","iss":"livecommerce","aud":"livecommerce-api","iat":%d,"nbf":%d,"exp":%d}' \
+    "$subject" "$role" "$now" "$now" $((now + 8 * 3600)) | b64url)
+  signature=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -mac HMAC -macopt "key:$(secret jwt.key)" -binary | b64url)
+  echo "$header.$payload.$signature"
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  up)
+    silos=2; api_port="${LC_API_PORT:-5080}"
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --silos) silos="$2"; shift 2 ;;
+        --api-port) api_port="$2"; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+      esac
+    done
+    lc_ensure_postgres
+    lc_create_database "$db" "$db_user" "$(secret db.password)"
+    if [ "${LC_SKIP_BUILD:-0}" != 1 ]; then
+      dotnet build "$root/src/Silo" -c "$configuration" -nologo -v q
+      dotnet build "$root/src/Api" -c "$configuration" -nologo -v q
+    fi
+    (common_env; dotnet "$silo_dll" migrate)
+    echo "$silos" >"$state/silos"
+    for i in $(seq 0 $((silos - 1))); do start_silo "$i"; done
+    start_api "$api_port"
+    wait_ready "$api_port" "$silos"
+    ;;
+  down)
+    for f in "$state"/api.pid "$state"/silo-*.pid; do [ -e "$f" ] && stop_pid_file "$f"; done
+    if [ "${1:-}" = "--purge" ]; then lc_ensure_postgres; lc_drop_database "$db"; rm -f "$state"/db.password; fi
+    echo "stopped"
+    ;;
+  status)
+    for f in "$state"/silo-*.pid "$state"/api.pid; do
+      [ -e "$f" ] || continue
+      if alive "$f"; then echo "$(basename "$f" .pid): running (pid $(cat "$f"))"; else echo "$(basename "$f" .pid): stopped"; fi
+    done
+    port="$(cat "$state/api.port" 2>/dev/null || echo 5080)"
+    curl -s "http://127.0.0.1:$port/health/ready" || echo "front door not reachable"
+    echo
+    ;;
+  token) token "$1" "$2" ;;
+  kill-silo) alive "$state/silo-$1.pid" && kill -KILL "$(cat "$state/silo-$1.pid")"; rm -f "$state/silo-$1.pid"; echo "silo $1 killed" ;;
+  start-silo) start_silo "$1" ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
+esac

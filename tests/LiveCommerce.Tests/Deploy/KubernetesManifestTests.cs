@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using LiveCommerce.Grains.Hosting;
+using YamlDotNet.RepresentationModel;
+
+namespace LiveCommerce.Tests.Deploy;
+
+/// <summary>
+/// The manifests cannot be applied here (no Kubernetes, no Docker engine), so check what can be checked:
+/// they parse, and they configure the silo and front door the way the code reads its configuration.
+/// </summary>
+public sealed class KubernetesManifestTests
+{
+    private static string RepoFile(params string[] parts)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Actors.sln"))) dir = dir.Parent;
+        return Path.Combine([dir!.FullName, .. parts]);
+    }
+
+    private static List<YamlMappingNode> Documents()
+    {
+        var docs = new List<YamlMappingNode>();
+        foreach (var file in Directory.GetFiles(RepoFile("deploy", "kubernetes"), "*.yaml").Order())
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(File.ReadAllText(file)));
+            docs.AddRange(stream.Documents.Select(d => (YamlMappingNode)d.RootNode));
+        }
+        return docs;
+    }
+
+    private static YamlMappingNode Workload(string kind, string name) =>
+        Documents().Single(d => d["kind"].ToString() == kind && ((YamlMappingNode)d["metadata"])["name"].ToString() == name);
+
+    private static Dictionary<string, YamlNode> Env(YamlMappingNode workload)
+    {
+        var spec = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)workload["spec"])["template"])["spec"];
+        var container = (YamlMappingNode)((YamlSequenceNode)spec["containers"]).Children[0];
+        return ((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>()
+            .ToDictionary(e => e["name"].ToString(), e => e.Children.TryGetValue("value", out var v) ? v : e["valueFrom"]);
+    }
+
+    [Fact]
+    public void Silos_use_kubernetes_hosting_and_the_postgres_profile()
+    {
+        var env = Env(Workload("StatefulSet", "livecommerce-silo"));
+        Assert.Equal("true", env["LiveCommerce__Kubernetes__Enabled"].ToString());
+        Assert.Equal(nameof(HostingProfile.Postgres), env["LiveCommerce__Profile"].ToString());
+        foreach (var name in new[] { "POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID", "LiveCommerce__Postgres__ConnectionString" })
+            Assert.Contains(name, env.Keys);
+    }
+
+    [Fact]
+    public void The_front_door_is_probed_on_the_health_endpoints_and_gets_a_signing_key()
+    {
+        var api = Workload("Deployment", "livecommerce-api");
+        var env = Env(api);
+        Assert.Contains("LiveCommerce__Auth__SigningKey", env.Keys);
+        Assert.Equal(nameof(HostingProfile.Postgres), env["LiveCommerce__Profile"].ToString());
+        var all = File.ReadAllText(RepoFile("deploy", "kubernetes", "30-api.yaml"));
+        Assert.Contains("/health/ready", all);
+        Assert.Contains("/health/live", all);
+    }
+
+    [Fact]
+    public void The_connection_budget_stays_under_postgres_default_max_connections()
+    {
+        int Replicas(YamlMappingNode w) => int.Parse(((YamlMappingNode)w["spec"])["replicas"].ToString());
+        int Pool(YamlMappingNode w) => int.Parse(Env(w)["LiveCommerce__Postgres__MaxPoolSize"].ToString());
+        var silo = Workload("StatefulSet", "livecommerce-silo");
+        var api = Workload("Deployment", "livecommerce-api");
+        Assert.True(Replicas(silo) * Pool(silo) + Replicas(api) * Pool(api) < 100);
+    }
+
+    [Fact]
+    public void The_migration_job_runs_the_silo_migrate_command()
+    {
+        var job = File.ReadAllText(RepoFile("deploy", "kubernetes", "10-migrate-job.yaml"));
+        Assert.Matches(new Regex(@"args:\s*\[""migrate""\]"), job);
+    }
+}

@@ -1,0 +1,44 @@
+using LiveCommerce.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LiveCommerce.Tests.Support;
+
+/// <summary>A real silo host in the postgres profile (the production configuration) on free loopback ports.</summary>
+public sealed class PostgresSilo : IAsyncDisposable
+{
+    private PostgresSilo(IHost host) => Host = host;
+
+    public IHost Host { get; }
+    public IClusterClient Client => Host.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<PostgresSilo> StartAsync(string connectionString, string clusterId, IDictionary<string, string?>? settings = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["LiveCommerce:Profile"] = "Postgres",
+            ["LiveCommerce:ClusterId"] = clusterId,
+            ["LiveCommerce:ServiceId"] = clusterId,
+            ["LiveCommerce:Silo:SiloPort"] = FreePorts.Next().ToString(),
+            ["LiveCommerce:Silo:GatewayPort"] = FreePorts.Next().ToString(),
+            ["LiveCommerce:Postgres:ConnectionString"] = connectionString,
+            ["LiveCommerce:Postgres:MaxPoolSize"] = "10",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new PostgresSilo(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await Host.StopAsync(TimeSpan.FromSeconds(30)); }
+        finally { Host.Dispose(); }
+    }
+}

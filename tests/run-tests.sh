@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test on this machine: makes sure PostgreSQL runs (installing it with apt-get when missing),
+# creates a throwaway database for the integration tests, builds, runs the suites, drops the database.
+# The last line printed is the summary: "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source deploy/lib/postgres.sh
+
+results="$PWD/results/tests"
+rm -rf "$results" && mkdir -p "$results"
+summary() { echo "tests: $1 passed, $2 failed"; }
+
+if ! lc_ensure_postgres; then
+  echo "PostgreSQL could not be started; the integration tests cannot run." >&2
+  summary 0 1; exit 1
+fi
+db="lc_test_$(date +%s)_$$"
+password="lc-test-$RANDOM$RANDOM"
+lc_create_database "$db" lc_test "$password"
+trap 'lc_drop_database "$db" >/dev/null 2>&1 || true' EXIT
+export LIVECOMMERCE_TEST_POSTGRES="$(lc_connection_string "$db" lc_test "$password")"
+
+if ! dotnet build Actors.sln -c Release -nologo -v q; then
+  echo "build failed" >&2
+  summary 0 1; exit 1
+fi
+
+dotnet test --project tests/LiveCommerce.Tests -c Release --no-build \
+  --report-xunit-trx --report-xunit-trx-filename unit.trx --results-directory "$results"
+status=$?
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+done
+# A crashed test host writes no report: count it as a failure rather than a green run.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+summary "$passed" "$failed"
+[ "$failed" -eq 0 ]
