@@ -1,5 +1,5 @@
 using LiveCommerce.Api.Infrastructure;
-using Microsoft.Net.Http.Headers;
+
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -11,7 +11,7 @@ public static class AuthEndpoints
         // token for an HttpOnly cookie carrying the same token. The cookie is honoured for GET requests only.
         v1.MapPost("/auth/browser-session", (HttpContext http) =>
         {
-            var header = http.Request.Headers[HeaderNames.Authorization].ToString();
+            var header = http.Request.Headers.Authorization.ToString();
             var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : "";
             if (token.Length == 0) return Results.Problem(statusCode: 400, title: "A bearer token is required.");
             http.Response.Cookies.Append(AuthSetup.BrowserCookie, token, new CookieOptions
