@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using LiveCommerce.Api.Endpoints;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Grains.Hosting;
+using LiveCommerce.Grains.Payments.Gateway;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
@@ -29,6 +30,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddLiveCommerceHealth(options);
 builder.Services.AddOpenApi();
+builder.Services.AddSingleton<ClientIpResolver>();
+builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
 
 var app = builder.Build();
 
@@ -46,6 +49,13 @@ var v1 = app.MapGroup("/v1");
 if (embedded) v1.MapDevTokenEndpoints();
 v1.MapAuthEndpoints();
 v1.MapStreamerEndpoints();
+v1.MapProductEndpoints();
+v1.MapRoomEndpoints();
+v1.MapBuyerEndpoints();
+v1.MapOrderEndpoints();
+v1.MapPaymentEndpoints(sandboxControls: embedded);
+v1.MapAccountEndpoints();
+v1.MapAdminEndpoints();
 
 app.Run();
 

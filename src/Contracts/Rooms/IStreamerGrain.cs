@@ -9,7 +9,14 @@ public interface IStreamerGrain : IGrainWithStringKey
     Task<StreamerProfile> CreateProfile(CreateStreamerProfile command);
 
     /// <summary>The profile; <see cref="ErrorKind.NotFound"/> when none was created.</summary>
+    [Orleans.Concurrency.ReadOnly]
     Task<StreamerProfile> GetProfile();
+
+    /// <summary>A buyer follows the streamer (idempotent); returns the fan count.</summary>
+    Task<long> AddFan(string buyerId);
+
+    /// <summary>A buyer stops following (idempotent); returns the fan count.</summary>
+    Task<long> RemoveFan(string buyerId);
 }
 
 [GenerateSerializer, Immutable]

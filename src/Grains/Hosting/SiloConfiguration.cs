@@ -4,6 +4,13 @@ using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
+using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Grains.Common;
+using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Payments.Ledger;
+using LiveCommerce.Grains.Payments.Splits;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace LiveCommerce.Grains.Hosting;
 
@@ -79,12 +86,47 @@ public static class SiloConfiguration
 
         // Domain events travel on memory streams; their pub-sub subscriptions are kept in PubSubStore
         // (AdoNet in the postgres profile, so subscriptions survive restarts).
-        silo.AddMemoryStreams(StreamNames.Provider);
+        silo.AddMemoryStreams(LiveCommerce.Contracts.Events.EventStreams.Provider);
         silo.AddActivityPropagation();
         silo.AddDashboard();
 
         silo.Services.TryAddSingleton(options);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddLiveCommerceDomain(options);
+        // The reconciliation grain registers its own reminder when it first activates.
+        silo.AddStartupTask(async (services, _) =>
+            await services.GetRequiredService<IGrainFactory>().GetGrain<IPaymentReconciliationGrain>("sandbox").GetStatus());
         return silo;
+    }
+
+    /// <summary>Domain settings (every number an operator setting), stores and the payment gateway.</summary>
+    public static IServiceCollection AddLiveCommerceDomain(this IServiceCollection services, LiveCommerceOptions options)
+    {
+        services.AddOptions<OrderPolicy>().BindConfiguration(OrderPolicy.Section);
+        services.AddOptions<RoomSettings>().BindConfiguration(RoomSettings.Section);
+        services.AddOptions<SettlementOptions>().BindConfiguration(SettlementOptions.Section);
+        services.AddOptions<BusinessCalendarOptions>().BindConfiguration(BusinessCalendar.Section);
+        services.AddOptions<SplitPolicy>().BindConfiguration(SplitPolicy.Section);
+        services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SplitPolicy>>().Value);
+        services.TryAddSingleton(sp => new BusinessCalendar(sp.GetRequiredService<IOptions<BusinessCalendarOptions>>().Value));
+
+        if (options.Profile == HostingProfile.Postgres)
+        {
+            services.TryAddSingleton(_ => NpgsqlDataSource.Create(options.Postgres.EffectiveConnectionString()));
+            services.TryAddSingleton<ILedgerStore, PostgresLedgerStore>();
+            services.TryAddSingleton<ISandboxStore, PostgresSandboxStore>();
+        }
+        else
+        {
+            // Process-wide, so the silos of an in-process test cluster share them like they would share a database.
+            services.TryAddSingleton<ILedgerStore>(EmbeddedStores.Ledger);
+            services.TryAddSingleton<ISandboxStore>(EmbeddedStores.Sandbox);
+        }
+
+        services.AddHttpClient(nameof(HttpPaymentCallbackSender));
+        services.TryAddSingleton<IPaymentCallbackSender, HttpPaymentCallbackSender>();
+        services.TryAddSingleton<IPaymentGateway, SandboxGateway>();
+        return services;
     }
 }

@@ -19,8 +19,3 @@ public static class StorageNames
     public static readonly string[] All = [Rooms, Orders, Accounts, Risk, Traffic, Analytics, PubSub];
 }
 
-/// <summary>Stream provider and namespaces for domain events.</summary>
-public static class StreamNames
-{
-    public const string Provider = "events";
-}

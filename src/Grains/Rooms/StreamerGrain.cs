@@ -1,4 +1,6 @@
+using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
 
 namespace LiveCommerce.Grains.Rooms;
@@ -15,7 +17,8 @@ public sealed class StreamerState
 
 public sealed class StreamerGrain(
     [PersistentState("streamer", StorageNames.Rooms)] IPersistentState<StreamerState> state,
-    TimeProvider clock) : Grain, IStreamerGrain
+    TimeProvider clock,
+    ILogger<StreamerGrain> logger) : Grain, IStreamerGrain
 {
     private string StreamerId => this.GetPrimaryKeyString();
 
@@ -40,8 +43,37 @@ public sealed class StreamerGrain(
 
     public Task<StreamerProfile> GetProfile()
     {
-        if (!state.State.Created) throw DomainException.NotFound("streamer", StreamerId);
+        RequireCreated();
         return Task.FromResult(View());
+    }
+
+    public async Task<long> AddFan(string buyerId)
+    {
+        RequireCreated();
+        if (state.State.Fans.Add(buyerId))
+        {
+            await state.WriteStateAsync();
+            await this.PublishAsync(logger, new FollowChanged(StreamerId, buyerId, true, clock.GetUtcNow()),
+                (EventStreams.Streamers, StreamerId));
+        }
+        return state.State.Fans.Count;
+    }
+
+    public async Task<long> RemoveFan(string buyerId)
+    {
+        RequireCreated();
+        if (state.State.Fans.Remove(buyerId))
+        {
+            await state.WriteStateAsync();
+            await this.PublishAsync(logger, new FollowChanged(StreamerId, buyerId, false, clock.GetUtcNow()),
+                (EventStreams.Streamers, StreamerId));
+        }
+        return state.State.Fans.Count;
+    }
+
+    private void RequireCreated()
+    {
+        if (!state.State.Created) throw DomainException.NotFound("streamer", StreamerId);
     }
 
     private StreamerProfile View()

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Payments;
+
+namespace LiveCommerce.Api.Endpoints;
+
+public static class AccountEndpoints
+{
+    /// <summary>Longest date range a settlement query may span.</summary>
+    public const int MaxRangeDays = 366;
+
+    public sealed record CycleRequest(int? CycleDays);
+    public sealed record PayoutRequest(long? Amount);
+
+    public static void MapAccountEndpoints(this RouteGroupBuilder v1)
+    {
+        var accounts = v1.MapGroup("/accounts").WithTags("Settlement");
+
+        accounts.MapGet("/{accountId}", async (string accountId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated");
+
+        accounts.MapGet("/{accountId}/batches", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
+        {
+            var (f, t) = Range(from, to);
+            return Results.Ok(await Own(http.User, grains, accountId).GetBatches(f, t));
+        }).RequireAuthorization("authenticated");
+
+        accounts.MapGet("/{accountId}/batches/{batchId}", async (string accountId, string batchId, HttpContext http, IGrainFactory grains) =>
+        {
+            var batch = await Own(http.User, grains, accountId).GetBatch(Ids.Require(batchId, "batchId"));
+            return batch is null ? throw DomainException.NotFound("batch", batchId) : Results.Ok(batch);
+        }).RequireAuthorization("authenticated");
+
+        // A statement of every ledger line in the range, as CSV for the merchant's bookkeeping.
+        accounts.MapGet("/{accountId}/statement.csv", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
+        {
+            var (f, t) = Range(from, to);
+            var lines = await Own(http.User, grains, accountId).GetStatement(f, t);
+            var csv = new StringBuilder("entry_id,account_id,order_id,kind,amount_fen,at_utc,batch_id\n");
+            foreach (var l in lines)
+                csv.Append(Csv(l.EntryId)).Append(',').Append(Csv(l.AccountId)).Append(',').Append(Csv(l.OrderId)).Append(',')
+                   .Append(Csv(l.Kind)).Append(',').Append(l.Amount.ToString(CultureInfo.InvariantCulture)).Append(',')
+                   .Append(l.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append(',').Append(Csv(l.BatchId)).Append('\n');
+            return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        }).RequireAuthorization("authenticated");
+
+        accounts.MapPost("/{accountId}/payouts", async (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            var key = http.RequireIdempotencyKey();
+            var account = Own(http.User, grains, accountId);
+            return Results.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
+        }).RequireAuthorization("authenticated");
+
+        // Operator actions: the cycle is part of the merchant's contract with the platform.
+        accounts.MapPut("/{accountId}/cycle", async (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await grains.GetGrain<ISettlementAccountGrain>(Ids.Require(accountId, "accountId"))
+                .SetCycle(RequestHelpers.Require(body.CycleDays, "cycleDays"), http.User.Subject())))
+            .RequireAuthorization(Roles.Admin);
+
+        accounts.MapPost("/{accountId}/settlement-runs", async (string accountId, IGrainFactory grains) =>
+            Results.Ok(await grains.GetGrain<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))
+            .RequireAuthorization(Roles.Admin);
+    }
+
+    /// <summary>A party reads only its own account (its token subject is the account id); admins read any.</summary>
+    private static ISettlementAccountGrain Own(ClaimsPrincipal user, IGrainFactory grains, string accountId)
+    {
+        Ids.Require(accountId, "accountId");
+        user.EnsureIsOrAdmin(accountId);
+        return grains.GetGrain<ISettlementAccountGrain>(accountId);
+    }
+
+    private static (DateOnly From, DateOnly To) Range(DateOnly? from, DateOnly? to)
+    {
+        var f = RequestHelpers.Require(from, "from");
+        var t = RequestHelpers.Require(to, "to");
+        if (t < f) throw DomainException.Invalid("to", "to must not be before from.");
+        if (t.DayNumber - f.DayNumber + 1 > MaxRangeDays) throw DomainException.Invalid("to", $"A range is at most {MaxRangeDays} days.");
+        return (f, t);
+    }
+
+    private static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "";
+        // Quote, and defuse spreadsheet formulas.
+        var safe = value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
+        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 || safe != value ? "\"" + safe.Replace("\"", "\"\"") + "\"" : safe;
+    }
+}

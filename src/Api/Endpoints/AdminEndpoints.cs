@@ -1,0 +1,21 @@
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Api.Endpoints;
+
+/// <summary>Jobs that reminders run on their own, exposed so operators (and tests with a fake clock) can run them now.</summary>
+public static class AdminEndpoints
+{
+    public static void MapAdminEndpoints(this RouteGroupBuilder v1)
+    {
+        var admin = v1.MapGroup("/admin").WithTags("Operations").RequireAuthorization(Roles.Admin);
+
+        admin.MapPost("/jobs/auto-confirm", async (IGrainFactory grains) =>
+            Results.Ok(new { confirmed = await grains.GetGrain<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue() }));
+
+        admin.MapPost("/rooms/{roomId}/expire-reservations", async (string roomId, IGrainFactory grains) =>
+            Results.Ok(new { released = await grains.GetGrain<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).ExpireDueReservations() }));
+    }
+}

@@ -1,0 +1,58 @@
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Api.Endpoints;
+
+public static class BuyerEndpoints
+{
+    public sealed record RegisterBuyerRequest(string? City, string? DisplayName);
+    public sealed record OrderPage(IReadOnlyList<OrderView> Items, int Total, int Offset, int Limit);
+
+    public static void MapBuyerEndpoints(this RouteGroupBuilder v1)
+    {
+        var buyers = v1.MapGroup("/buyers").WithTags("Buyers");
+
+        buyers.MapPut("/{buyerId}", async (string buyerId, RegisterBuyerRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Register(new RegisterBuyer(body.City ?? "", body.DisplayName)));
+        }).RequireAuthorization(Roles.Buyer);
+
+        buyers.MapGet("/{buyerId}", async (string buyerId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Get());
+        }).RequireAuthorization("authenticated");
+
+        buyers.MapPut("/{buyerId}/following/{streamerId}", async (string buyerId, string streamerId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Follow(Ids.Require(streamerId, "streamerId")));
+        }).RequireAuthorization(Roles.Buyer);
+
+        buyers.MapDelete("/{buyerId}/following/{streamerId}", async (string buyerId, string streamerId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Unfollow(Ids.Require(streamerId, "streamerId")));
+        }).RequireAuthorization(Roles.Buyer);
+
+        // A buyer's own orders, newest first, with each order's current state.
+        buyers.MapGet("/{buyerId}/orders", async (string buyerId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            var (o, l) = RequestHelpers.Paging(offset, limit);
+            var buyer = grains.GetGrain<IBuyerGrain>(buyerId);
+            await buyer.Get(); // 404 for an unknown buyer
+            var page = await buyer.ListOrders(o, l);
+            var orders = await Task.WhenAll(page.Items.Select(e => grains.GetGrain<IOrderGrain>(e.OrderId).Get()));
+            return Results.Ok(new OrderPage(orders.Select(OrderEndpoints.ForBuyer).ToList(), page.Total, page.Offset, page.Limit));
+        }).RequireAuthorization("authenticated");
+    }
+}

@@ -1,0 +1,121 @@
+using System.Security.Claims;
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Orders;
+
+namespace LiveCommerce.Api.Endpoints;
+
+public static class OrderEndpoints
+{
+    public sealed record PlaceOrderRequest(string? RoomId, string? ProductId, int? Quantity, string? DeviceId);
+    public sealed record ShipRequest(string? TrackingNumber);
+    public sealed record RefundHttpRequest(long? Amount, string? Reason);
+
+    public static void MapOrderEndpoints(this RouteGroupBuilder v1)
+    {
+        var orders = v1.MapGroup("/orders").WithTags("Orders");
+
+        // The order id derives from the buyer and the Idempotency-Key: the same key returns the same order, never a second one.
+        orders.MapPost("/", async (PlaceOrderRequest body, HttpContext http, IGrainFactory grains, ClientIpResolver ips) =>
+        {
+            var buyerId = http.User.Subject();
+            var key = http.RequireIdempotencyKey();
+            var roomId = Ids.Require(body.RoomId, "roomId");
+            var productId = Ids.Require(body.ProductId, "productId");
+            var quantity = RequestHelpers.Require(body.Quantity, "quantity");
+            if (body.DeviceId is not null) Ids.Require(body.DeviceId, "deviceId");
+            var orderId = OrderIds.FromIdempotencyKey(buyerId, key);
+
+            var result = await grains.GetGrain<IOrderGrain>(orderId)
+                .Place(new PlaceOrder(buyerId, roomId, productId, quantity, key, ips.Resolve(http), body.DeviceId));
+            return result.Outcome switch
+            {
+                PlaceOutcome.Placed => Results.Created($"/v1/orders/{orderId}", ForBuyer(result.Order!)),
+                PlaceOutcome.Replayed => Replayed(http, result.Order!),
+                PlaceOutcome.SoldOut => Problem(409, "stock.sold_out", "Sold out.", result),
+                PlaceOutcome.RoomNotLive => Problem(409, "room.not_live", "The room is not live.", result),
+                PlaceOutcome.NotOnShelf => Problem(409, "shelf.not_listed", "The product is not on this room's shelf.", result),
+                PlaceOutcome.OverPerOrderLimit => Results.ValidationProblem(
+                    new Dictionary<string, string[]> { ["quantity"] = [result.Message ?? "quantity is above the per-order limit."] },
+                    extensions: new Dictionary<string, object?> { ["code"] = "order.over_per_order_limit" }),
+                PlaceOutcome.RiskRejected => Problem(422, "risk.rejected", "The order was rejected by risk control.", result),
+                _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
+            };
+        }).RequireAuthorization(Roles.Buyer);
+
+        orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated");
+
+        // The split of an order: for its merchant, the parties in it and admins.
+        orders.MapGet("/{orderId}/split", async (string orderId, HttpContext http, IGrainFactory grains) =>
+        {
+            var order = await grains.GetGrain<IOrderGrain>(Ids.Require(orderId, "orderId")).Get();
+            var me = http.User.Subject();
+            if (!http.User.IsAdmin() && order.MerchantId != me && order.Split.All(l => l.AccountId != me))
+                throw DomainException.Forbidden("Only the order's merchant, its split parties and admins can read its split.");
+            return Results.Ok(new { order.OrderId, order.PaidAmount, order.RefundedAmount, order.OnHold, order.Split });
+        }).RequireAuthorization("authenticated");
+
+        orders.MapPost("/{orderId}/payments", async (string orderId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer);
+
+        orders.MapPost("/{orderId}/cancel", async (string orderId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
+
+        orders.MapPost("/{orderId}/ship", async (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber))).RequireAuthorization(Roles.Merchant);
+
+        // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
+        orders.MapPost("/{orderId}/delivery", async (string orderId, HttpContext http, IGrainFactory grains) =>
+        {
+            var order = Order(grains, orderId);
+            var view = await order.Get();
+            if (!http.User.IsAdmin() && view.MerchantId != http.User.Subject())
+                throw DomainException.Forbidden("Only the order's merchant or an admin can record its delivery.");
+            return Results.Ok(await order.MarkDelivered());
+        }).RequireAuthorization("authenticated");
+
+        orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
+
+        orders.MapPost("/{orderId}/refunds", async (string orderId, RefundHttpRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            var key = http.RequireIdempotencyKey();
+            var initiator = http.User.IsInRole(Roles.Buyer) ? RefundInitiator.Buyer
+                : http.User.IsInRole(Roles.Merchant) ? RefundInitiator.Merchant
+                : http.User.IsAdmin() ? RefundInitiator.Admin
+                : throw DomainException.Forbidden("Only the buyer, the merchant or an admin can refund an order.");
+            var view = await Order(grains, orderId).Refund(new RefundRequest(key, RequestHelpers.Require(body.Amount, "amount"),
+                body.Reason ?? "", initiator, http.User.Subject()));
+            return Results.Ok(ForCaller(http.User, view));
+        }).RequireAuthorization("authenticated");
+    }
+
+    private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.GetGrain<IOrderGrain>(Ids.Require(orderId, "orderId"));
+
+    /// <summary>A buyer reads only its own orders, a merchant only orders of its products; admins read any.</summary>
+    private static async Task<OrderView> Readable(ClaimsPrincipal user, IGrainFactory grains, string orderId)
+    {
+        var order = await Order(grains, orderId).Get();
+        var me = user.Subject();
+        if (user.IsAdmin() || order.BuyerId == me && user.IsInRole(Roles.Buyer) || order.MerchantId == me && user.IsInRole(Roles.Merchant))
+            return order;
+        throw DomainException.Forbidden("This order belongs to someone else.");
+    }
+
+    /// <summary>The split (who earns what) is the merchant's business, not the buyer's.</summary>
+    public static OrderView ForBuyer(OrderView order) => order with { Split = [] };
+
+    private static OrderView ForCaller(ClaimsPrincipal user, OrderView order) =>
+        user.IsInRole(Roles.Buyer) && !user.IsAdmin() ? ForBuyer(order) : order;
+
+    private static IResult Replayed(HttpContext http, OrderView order)
+    {
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return Results.Ok(ForBuyer(order));
+    }
+
+    private static IResult Problem(int status, string code, string title, PlaceOrderResult result) =>
+        Results.Problem(statusCode: status, title: title, detail: result.Message,
+            extensions: new Dictionary<string, object?> { ["code"] = code, ["reasons"] = result.Reasons });
+}

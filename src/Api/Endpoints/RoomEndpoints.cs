@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Api.Endpoints;
+
+public static class RoomEndpoints
+{
+    public sealed record OpenRoomRequest(string? Title, string? City);
+    public sealed record ListProductRequest(long? LivePrice, int? Stock, SplitPlan? SplitPlan, int? PerOrderLimit);
+    public sealed record PriceRequest(long? LivePrice);
+    public sealed record StockRequest(int? Quantity);
+    public sealed record LikeRequest(int? Count);
+    public sealed record CommentRequest(string? Text);
+
+    public static void MapRoomEndpoints(this RouteGroupBuilder v1)
+    {
+        var rooms = v1.MapGroup("/rooms").WithTags("Rooms");
+
+        // Opening a room: the room id derives from the streamer and the Idempotency-Key, so a retry opens no second room.
+        rooms.MapPost("/", async (OpenRoomRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            var streamerId = http.User.Subject();
+            var key = http.OptionalIdempotencyKey() ?? Guid.NewGuid().ToString("N");
+            var roomId = "r-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{streamerId}\n{key}")), 0, 10).ToLowerInvariant();
+            var view = await grains.GetGrain<ILiveRoomGrain>(roomId).Open(streamerId, new OpenRoom(body.Title ?? "", body.City ?? ""));
+            return Results.Created($"/v1/rooms/{roomId}", view);
+        }).RequireAuthorization(Roles.Streamer);
+
+        rooms.MapGet("/{roomId}", async (string roomId, IGrainFactory grains) =>
+            Results.Ok(await Room(grains, roomId).GetView())).RequireAuthorization("authenticated");
+
+        rooms.MapPost("/{roomId}/start", async (string roomId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Room(grains, roomId).StartLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer);
+
+        rooms.MapPost("/{roomId}/end", async (string roomId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Room(grains, roomId).EndLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer);
+
+        rooms.MapPut("/{roomId}/shelf/{productId}", async (string roomId, string productId, ListProductRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(productId, "productId");
+            var command = new ListProduct(productId, RequestHelpers.Require(body.LivePrice, "livePrice"), RequestHelpers.Require(body.Stock, "stock"),
+                RequestHelpers.Require(body.SplitPlan, "splitPlan"), body.PerOrderLimit);
+            return Results.Ok(await Room(grains, roomId).ListProduct(http.User.Subject(), command));
+        }).RequireAuthorization(Roles.Streamer);
+
+        rooms.MapPut("/{roomId}/shelf/{productId}/price", async (string roomId, string productId, PriceRequest body, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Room(grains, roomId).ChangePrice(http.User.Subject(), Ids.Require(productId, "productId"), RequestHelpers.Require(body.LivePrice, "livePrice"))))
+            .RequireAuthorization(Roles.Streamer);
+
+        rooms.MapPost("/{roomId}/shelf/{productId}/stock", async (string roomId, string productId, StockRequest body, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Room(grains, roomId).AddStock(http.User.Subject(), Ids.Require(productId, "productId"), RequestHelpers.Require(body.Quantity, "quantity"))))
+            .RequireAuthorization(Roles.Streamer);
+
+        // Viewers act as themselves: the viewer is the token's subject.
+        rooms.MapPost("/{roomId}/viewers", async (string roomId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Room(grains, roomId).Join(http.User.Subject()))).RequireAuthorization(Roles.Buyer);
+
+        rooms.MapDelete("/{roomId}/viewers/me", async (string roomId, HttpContext http, IGrainFactory grains) =>
+        {
+            await Room(grains, roomId).Leave(http.User.Subject());
+            return Results.NoContent();
+        }).RequireAuthorization(Roles.Buyer);
+
+        rooms.MapPost("/{roomId}/likes", async (string roomId, LikeRequest? body, HttpContext http, IGrainFactory grains) =>
+        {
+            await Room(grains, roomId).Like(http.User.Subject(), body?.Count ?? 1);
+            return Results.Accepted();
+        }).RequireAuthorization(Roles.Buyer);
+
+        rooms.MapPost("/{roomId}/comments", async (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? "");
+            return Results.Accepted();
+        }).RequireAuthorization(Roles.Buyer);
+
+        rooms.MapPost("/{roomId}/shares", async (string roomId, HttpContext http, IGrainFactory grains) =>
+        {
+            await Room(grains, roomId).Share(http.User.Subject());
+            return Results.Accepted();
+        }).RequireAuthorization(Roles.Buyer);
+    }
+
+    private static ILiveRoomGrain Room(IGrainFactory grains, string roomId) =>
+        grains.GetGrain<ILiveRoomGrain>(Ids.Require(roomId, "roomId"));
+}

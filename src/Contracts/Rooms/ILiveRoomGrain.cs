@@ -1,0 +1,144 @@
+using LiveCommerce.Contracts.Payments;
+
+namespace LiveCommerce.Contracts.Rooms;
+
+public enum RoomStatus { Scheduled = 0, Live = 1, Ended = 2 }
+
+/// <summary>
+/// One live session of a streamer: status, shelf (price, stock, reservations, split plan), audience and GMV.
+/// The room owns stock: every reservation and its release or commit goes through it, so it never oversells.
+/// </summary>
+public interface ILiveRoomGrain : IGrainWithStringKey
+{
+    // Streamer operations.
+    Task<RoomView> Open(string streamerId, OpenRoom command);
+    Task<RoomView> StartLive(string streamerId);
+    Task<RoomView> EndLive(string streamerId);
+    Task<ShelfItemView> ListProduct(string streamerId, ListProduct command);
+    Task<ShelfItemView> ChangePrice(string streamerId, string productId, long livePrice);
+    Task<ShelfItemView> AddStock(string streamerId, string productId, int quantity);
+
+    // Audience. Counters are kept in memory and flushed periodically (bounded loss window, never orders or money).
+    /// <summary>A registered buyer enters the room (idempotent while inside).</summary>
+    Task<RoomView> Join(string viewerId);
+    Task Leave(string viewerId);
+    Task Like(string viewerId, int count);
+    Task Comment(string viewerId, string text);
+    Task Share(string viewerId);
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<RoomView> GetView();
+
+    // Stock, called by order grains.
+
+    /// <summary>Reserves units for an order; answered only once the reservation is durable. Repeating it for the same order returns the same reservation.</summary>
+    Task<ReserveResult> Reserve(ReserveRequest request);
+
+    /// <summary>Turns the order's reservation into a sale (payment arrived). Idempotent.</summary>
+    Task<CommitResult> Commit(string orderId, long amountPaid);
+
+    /// <summary>Returns a reservation's units to the shelf (order cancelled or expired). Idempotent; unknown orders are a no-op.</summary>
+    Task Release(string orderId);
+
+    /// <summary>Returns sold units to the shelf (full refund of an order that never shipped); takes GMV back.</summary>
+    Task ReturnSold(string orderId, string productId, int quantity, long amount);
+
+    /// <summary>Asks each order whose reservation is past its deadline whether it may expire, and releases those.</summary>
+    Task<int> ExpireDueReservations();
+}
+
+[GenerateSerializer, Immutable]
+public sealed record OpenRoom(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string City);
+
+[GenerateSerializer, Immutable]
+public sealed record ListProduct(
+    [property: Id(0)] string ProductId,
+    [property: Id(1)] long LivePrice,
+    [property: Id(2)] int Stock,
+    [property: Id(3)] SplitPlan SplitPlan,
+    [property: Id(4)] int? PerOrderLimit);
+
+[GenerateSerializer, Immutable]
+public sealed record ShelfItemView(
+    [property: Id(0)] string ProductId,
+    [property: Id(1)] string MerchantId,
+    [property: Id(2)] string Name,
+    [property: Id(3)] long LivePrice,
+    [property: Id(4)] long ListPrice,
+    [property: Id(5)] int StockListed,
+    [property: Id(6)] int StockLeft,
+    [property: Id(7)] int Reserved,
+    [property: Id(8)] int Sold,
+    [property: Id(9)] int PerOrderLimit,
+    [property: Id(10)] SplitPlan SplitPlan);
+
+[GenerateSerializer, Immutable]
+public sealed record RoomView(
+    [property: Id(0)] string RoomId,
+    [property: Id(1)] string StreamerId,
+    [property: Id(2)] string Title,
+    [property: Id(3)] string City,
+    [property: Id(4)] RoomStatus Status,
+    [property: Id(5)] int ViewersNow,
+    [property: Id(6)] long UniqueViewers,
+    [property: Id(7)] long Likes,
+    [property: Id(8)] long Comments,
+    [property: Id(9)] long Shares,
+    [property: Id(10)] long Gmv,
+    [property: Id(11)] long OrdersPaid,
+    [property: Id(12)] IReadOnlyList<ShelfItemView> Shelf,
+    [property: Id(13)] IReadOnlyList<CommentView> RecentComments,
+    [property: Id(14)] DateTimeOffset? StartedAt,
+    [property: Id(15)] DateTimeOffset? EndedAt);
+
+[GenerateSerializer, Immutable]
+public sealed record CommentView(
+    [property: Id(0)] string ViewerId,
+    [property: Id(1)] string Text,
+    [property: Id(2)] DateTimeOffset At);
+
+[GenerateSerializer, Immutable]
+public sealed record ReserveRequest(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string BuyerId,
+    [property: Id(2)] string ProductId,
+    [property: Id(3)] int Quantity,
+    [property: Id(4)] DateTimeOffset ExpiresAt);
+
+public enum ReserveOutcome
+{
+    Reserved = 0,
+    SoldOut = 1,
+    RoomNotLive = 2,
+    NotOnShelf = 3,
+    OverPerOrderLimit = 4,
+}
+
+/// <summary>What the order needs to know about the sale, captured at reservation time.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReserveResult(
+    [property: Id(0)] ReserveOutcome Outcome,
+    [property: Id(1)] string? MerchantId,
+    [property: Id(2)] string? StreamerId,
+    [property: Id(3)] long UnitPrice,
+    [property: Id(4)] SplitPlan? SplitPlan,
+    [property: Id(5)] int StockLeft,
+    [property: Id(6)] string? RoomCity,
+    [property: Id(7)] long ListPrice,
+    [property: Id(8)] string? Category);
+
+public enum CommitOutcome
+{
+    Committed = 0,
+    /// <summary>
+    /// No reservation for the order. The room releases a reservation only after its order agreed to expire or
+    /// cancelled (both durable on the order first), so an order that is still committing a payment and gets this
+    /// answer is retrying a commit that already happened.
+    /// </summary>
+    NotReserved = 1,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record CommitResult([property: Id(0)] CommitOutcome Outcome);

@@ -1,0 +1,55 @@
+namespace LiveCommerce.Grains.Common;
+
+/// <summary>Order rules (<c>LiveCommerce:Orders</c>); every number is an operator setting.</summary>
+public sealed class OrderPolicy
+{
+    public const string Section = "LiveCommerce:Orders";
+
+    /// <summary>An unpaid order expires and its stock returns to the shelf after this long.</summary>
+    public TimeSpan PaymentTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A delivered order confirms itself after this long.</summary>
+    public TimeSpan AutoConfirmAfterDelivery { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A shipped order with no delivery event confirms itself after this long.</summary>
+    public TimeSpan AutoConfirmAfterShipping { get; set; } = TimeSpan.FromDays(10);
+
+    /// <summary>The buyer can return goods (refund) for this long after delivery.</summary>
+    public TimeSpan ReturnWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Largest quantity of one order, whatever the shelf allows.</summary>
+    public int MaxQuantityPerOrder { get; set; } = 99;
+}
+
+/// <summary>Live-room behaviour (<c>LiveCommerce:Rooms</c>).</summary>
+public sealed class RoomSettings
+{
+    public const string Section = "LiveCommerce:Rooms";
+
+    /// <summary>
+    /// How often audience counters (likes, comments, shares, viewers) are persisted and published. A silo crash
+    /// loses at most this much of those counters; orders and money are never in this window.
+    /// </summary>
+    public TimeSpan InteractionFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often an active room looks for reservations past their payment deadline.</summary>
+    public TimeSpan ReservationSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Comments kept for the room view.</summary>
+    public int RecentComments { get; set; } = 50;
+
+    /// <summary>Longest comment.</summary>
+    public int MaxCommentLength { get; set; } = 200;
+}
+
+/// <summary>Settlement runs (<c>LiveCommerce:Settlement</c>).</summary>
+public sealed class SettlementOptions
+{
+    public const string Section = "LiveCommerce:Settlement";
+
+    /// <summary>Cycle of a new account: 0 = T+0, 1 = T+1, N = T+N business days.</summary>
+    public int DefaultCycleDays { get; set; } = 1;
+
+    /// <summary>Local time (business time zone) of each account's daily settlement run.</summary>
+    public TimeOnly DailyRunAt { get; set; } = new(0, 10);
+}

@@ -1,0 +1,11 @@
+using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Payments.Ledger;
+
+namespace LiveCommerce.Grains.Hosting;
+
+/// <summary>The embedded profile's stand-ins for the PostgreSQL tables: process memory, gone at exit.</summary>
+public static class EmbeddedStores
+{
+    public static readonly InMemoryLedgerStore Ledger = new();
+    public static readonly InMemorySandboxStore Sandbox = new();
+}

@@ -1,0 +1,463 @@
+using LiveCommerce.Contracts.Events;
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Grains.Common;
+using LiveCommerce.Grains.Hosting;
+using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Payments.Splits;
+using Microsoft.Extensions.Options;
+
+namespace LiveCommerce.Grains.Orders;
+
+/// <summary>
+/// One order: the escrow state machine and the order's split-payment state. Every state change is persisted
+/// together with the calls it owes other grains (the outbox) before anyone is told it happened; the outbox is then
+/// delivered, and redelivered after a crash, to receivers that are all idempotent.
+/// </summary>
+public sealed partial class OrderGrain(
+    [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> persisted,
+    IPaymentGateway gateway,
+    IOptions<OrderPolicy> orderPolicy,
+    TimeProvider clock,
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain
+{
+    private readonly OrderPolicy _policy = orderPolicy.Value;
+    private IGrainTimer? _outboxRetry;
+
+    private OrderState S => persisted.State;
+    private string OrderId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Outbox.Count > 0) ScheduleOutboxRetry(TimeSpan.FromMilliseconds(100));
+        return Task.CompletedTask;
+    }
+
+    // ---- placement --------------------------------------------------------------------------------
+
+    public async Task<PlaceOrderResult> Place(PlaceOrder command)
+    {
+        Ids.Require(command.BuyerId, "buyerId");
+        Ids.Require(command.RoomId, "roomId");
+        Ids.Require(command.ProductId, "productId");
+        if (command.Quantity <= 0) throw DomainException.Invalid("quantity", "quantity must be at least 1.");
+        if (command.Quantity > _policy.MaxQuantityPerOrder)
+            throw DomainException.Invalid("quantity", $"quantity must be at most {_policy.MaxQuantityPerOrder}.");
+
+        if (S.Exists)
+        {
+            if (S.BuyerId == command.BuyerId && S.RoomId == command.RoomId && S.ProductId == command.ProductId && S.Quantity == command.Quantity)
+                return new PlaceOrderResult(PlaceOutcome.Replayed, View(), null, []);
+            throw new DomainException(ErrorKind.Conflict, "idempotency.key_reused",
+                "This Idempotency-Key was already used for a different order.");
+        }
+
+        var buyer = await GrainFactory.GetGrain<IBuyerGrain>(command.BuyerId).Find()
+            ?? throw DomainException.NotFound("buyer", command.BuyerId);
+
+        var now = clock.GetUtcNow();
+        var deadline = now + _policy.PaymentTimeout;
+        var reserved = await GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId)
+            .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline));
+        if (reserved.Outcome != ReserveOutcome.Reserved) return Refused(reserved);
+
+        S.Exists = true;
+        S.BuyerId = command.BuyerId;
+        S.BuyerCity = buyer.City;
+        S.RoomId = command.RoomId;
+        S.RoomCity = reserved.RoomCity;
+        S.StreamerId = reserved.StreamerId!;
+        S.MerchantId = reserved.MerchantId!;
+        S.ProductId = command.ProductId;
+        S.Category = reserved.Category;
+        S.Quantity = command.Quantity;
+        S.UnitPrice = reserved.UnitPrice;
+        S.ListPrice = reserved.ListPrice;
+        S.Amount = checked(reserved.UnitPrice * command.Quantity);
+        S.Plan = reserved.SplitPlan;
+        S.IdempotencyKey = command.IdempotencyKey;
+        S.ClientIp = command.ClientIp;
+        S.DeviceId = command.DeviceId;
+        S.Status = OrderStatus.PendingPayment;
+        S.PlacedAt = now;
+        S.PaymentDeadline = deadline;
+        Enqueue(OutboxKind.BuyerRecordOrder, "buyer");
+        await CommitAsync(OrderEventKind.Placed);
+        return new PlaceOrderResult(PlaceOutcome.Placed, View(), null, []);
+    }
+
+    public Task<OrderView> Get()
+    {
+        RequireExists();
+        return Task.FromResult(View());
+    }
+
+    // ---- payment ----------------------------------------------------------------------------------
+
+    public async Task<PaymentStarted> StartPayment(string buyerId)
+    {
+        RequireExists();
+        RequireBuyer(buyerId);
+        if (S.Status == OrderStatus.PendingPayment && clock.GetUtcNow() >= S.PaymentDeadline)
+        {
+            Expire();
+            Enqueue(OutboxKind.RoomRelease, "room");
+            await CommitAsync(OrderEventKind.Cancelled);
+        }
+        if (S.Status != OrderStatus.PendingPayment)
+            throw DomainException.Conflict("order.not_payable", $"The order is {S.Status}; only a pending order can be paid.", S.Status.ToString());
+
+        var open = S.Payments.LastOrDefault(p => p.Status == AttemptStatus.Open);
+        if (open is null)
+        {
+            var created = await gateway.CreatePayment(OrderId, S.Amount);
+            open = new PaymentAttempt { PaymentId = created.PaymentId, CreatedAt = created.CreatedAt, Status = AttemptStatus.Open };
+            S.Payments.Add(open);
+            await persisted.WriteStateAsync();
+        }
+        return new PaymentStarted(OrderId, open.PaymentId, S.Amount, gateway.Name, open.CreatedAt);
+    }
+
+    public async Task<PaymentApplied> ApplyPaymentResult(PaymentResult result)
+    {
+        if (!S.Exists || result.OrderId != OrderId)
+        {
+            logger.LogWarning("Payment {PaymentId} names order {OrderId}, which this grain ({Self}) does not hold", result.PaymentId, result.OrderId, OrderId);
+            return new PaymentApplied(PaymentApplyOutcome.UnknownPayment, S.Exists ? View() : null);
+        }
+
+        var attempt = S.Payments.FirstOrDefault(p => p.PaymentId == result.PaymentId);
+        if (attempt is null)
+        {
+            // Opened at the gateway but not recorded here (a crash between the two): it is still this order's money.
+            attempt = new PaymentAttempt { PaymentId = result.PaymentId, CreatedAt = result.OccurredAt, Status = AttemptStatus.Open };
+            S.Payments.Add(attempt);
+        }
+        if (attempt.Status != AttemptStatus.Open) return new PaymentApplied(PaymentApplyOutcome.AlreadyApplied, View());
+
+        if (!result.Succeeded)
+        {
+            attempt.Status = AttemptStatus.Failed;
+            await persisted.WriteStateAsync();
+            return new PaymentApplied(PaymentApplyOutcome.Failed, View());
+        }
+
+        attempt.Status = AttemptStatus.Succeeded;
+        attempt.Captured = result.Amount;
+        if (S.Status == OrderStatus.PendingPayment && S.PaidPaymentId is null)
+        {
+            await ApplyPaidAsync(attempt);
+            return new PaymentApplied(PaymentApplyOutcome.Applied, View());
+        }
+
+        // The order was cancelled (or expired) first, or another payment already paid it: return this money.
+        var outcome = S.Status == OrderStatus.Cancelled ? PaymentApplyOutcome.RefundedCancelledOrder : PaymentApplyOutcome.RefundedDuplicate;
+        attempt.RefundedInFull = true;
+        S.ExtraPaymentsRefunded += result.Amount;
+        Enqueue(OutboxKind.GatewayRefund, "gateway", amount: result.Amount, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
+        await CommitAsync(null);
+        logger.LogInformation("Order {OrderId}: payment {PaymentId} arrived while {Status}; refunded in full", OrderId, attempt.PaymentId, S.Status);
+        return new PaymentApplied(outcome, View());
+    }
+
+    private async Task ApplyPaidAsync(PaymentAttempt attempt)
+    {
+        var now = clock.GetUtcNow();
+        S.PaidPaymentId = attempt.PaymentId;
+        S.PaidAmount = attempt.Captured;
+        S.PaidAt = now;
+        S.Status = OrderStatus.Paid;
+
+        var reasons = new List<string>();
+        if (attempt.Captured != S.Amount) reasons.Add($"payment.amount_mismatch: paid {attempt.Captured}, due {S.Amount}");
+        if (reasons.Count > 0)
+        {
+            // Money that does not match the order is not credited silently: it is held for review.
+            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Review, reasons, "payment", now));
+            S.OnHold = true;
+        }
+
+        var parts = SplitCalculator.Split(S.PaidAmount, S.Plan!);
+        S.Lines = S.Plan!.Shares.Select((share, i) => new SplitLine
+        {
+            Role = share.Role,
+            AccountId = share.AccountId,
+            Level = share.Level,
+            BasisPoints = share.BasisPoints,
+            Amount = parts[i],
+            Status = S.OnHold ? ShareStatus.OnHold : ShareStatus.Pending,
+        }).ToList();
+
+        Enqueue(OutboxKind.RoomCommit, "room", amount: S.PaidAmount);
+        foreach (var line in S.Lines.Where(l => l.Amount > 0))
+            EnqueuePosting(line, S.OnHold ? PostingKind.CreditOnHold : PostingKind.CreditPending, line.Amount, now);
+        Enqueue(OutboxKind.BuyerRecordPurchase, "buyer", amount: S.PaidAmount, at: now);
+        await CommitAsync(OrderEventKind.Paid);
+    }
+
+    // ---- lifecycle --------------------------------------------------------------------------------
+
+    public async Task<OrderView> Cancel(string buyerId)
+    {
+        RequireExists();
+        RequireBuyer(buyerId);
+        if (S.Status == OrderStatus.Cancelled) return View();
+        RequireStatus("cancel", OrderStatus.PendingPayment);
+        S.Status = OrderStatus.Cancelled;
+        S.CancelledAt = clock.GetUtcNow();
+        S.CancelReason = CancelReason.BuyerCancelled;
+        Enqueue(OutboxKind.RoomRelease, "room");
+        await CommitAsync(OrderEventKind.Cancelled);
+        return View();
+    }
+
+    public async Task<bool> TryExpire()
+    {
+        if (!S.Exists) return true; // a reservation whose order was never recorded: nothing will pay for it
+        if (S.Status == OrderStatus.Cancelled) return true;
+        if (S.Status != OrderStatus.PendingPayment || clock.GetUtcNow() < S.PaymentDeadline) return false;
+        Expire(); // the room releases the units itself once this returns
+        await CommitAsync(OrderEventKind.Cancelled);
+        return true;
+    }
+
+    private void Expire()
+    {
+        S.Status = OrderStatus.Cancelled;
+        S.CancelledAt = clock.GetUtcNow();
+        S.CancelReason = CancelReason.PaymentExpired;
+    }
+
+    public async Task<OrderView> Ship(string merchantId, string? trackingNumber)
+    {
+        RequireExists();
+        if (merchantId != S.MerchantId) throw DomainException.Forbidden("Only the order's merchant can ship it.");
+        if (trackingNumber is not null) Text.Require(trackingNumber, "trackingNumber", 64);
+        RequireStatus("ship", OrderStatus.Paid);
+        var now = clock.GetUtcNow();
+        S.Status = OrderStatus.Shipped;
+        S.ShippedAt = now;
+        S.TrackingNumber = trackingNumber;
+        S.AutoConfirmAt = now + _policy.AutoConfirmAfterShipping;
+        Enqueue(OutboxKind.ScheduleAutoConfirm, "scheduler", at: S.AutoConfirmAt);
+        await CommitAsync(OrderEventKind.Shipped);
+        return View();
+    }
+
+    public async Task<OrderView> MarkDelivered()
+    {
+        RequireExists();
+        RequireStatus("mark delivered", OrderStatus.Shipped);
+        var now = clock.GetUtcNow();
+        S.Status = OrderStatus.Delivered;
+        S.DeliveredAt = now;
+        S.AutoConfirmAt = now + _policy.AutoConfirmAfterDelivery;
+        Enqueue(OutboxKind.ScheduleAutoConfirm, "scheduler", at: S.AutoConfirmAt);
+        await CommitAsync(OrderEventKind.Delivered);
+        return View();
+    }
+
+    public async Task<OrderView> ConfirmReceipt(string buyerId)
+    {
+        RequireExists();
+        RequireBuyer(buyerId);
+        RequireStatus("confirm", OrderStatus.Shipped, OrderStatus.Delivered);
+        await ConfirmAsync();
+        return View();
+    }
+
+    public async Task<OrderView> AutoConfirmIfDue()
+    {
+        RequireExists();
+        if (S.Status is OrderStatus.Shipped or OrderStatus.Delivered && S.AutoConfirmAt is { } due && clock.GetUtcNow() >= due)
+            await ConfirmAsync();
+        return View();
+    }
+
+    private async Task ConfirmAsync()
+    {
+        var now = clock.GetUtcNow();
+        S.Status = OrderStatus.Confirmed;
+        S.ConfirmedAt = now;
+        S.AutoConfirmAt = null;
+        foreach (var line in S.Lines.Where(l => l.Remaining > 0))
+            EnqueuePosting(line, PostingKind.Confirm, line.Remaining, now);
+        MaybeSettled(now);
+        await CommitAsync(OrderEventKind.Confirmed);
+    }
+
+    public async Task MarkShareSettled(string accountId, string batchId, DateTimeOffset settledAt)
+    {
+        if (!S.Exists) return;
+        var line = S.Lines.FirstOrDefault(l => l.AccountId == accountId);
+        if (line is null || line.Status == ShareStatus.Settled) return;
+        line.Status = ShareStatus.Settled;
+        line.BatchId = batchId;
+        var wasSettled = S.Status == OrderStatus.Settled;
+        MaybeSettled(settledAt);
+        await persisted.WriteStateAsync();
+        if (!wasSettled && S.Status == OrderStatus.Settled) await PublishAsync(OrderEventKind.Settled);
+    }
+
+    private void MaybeSettled(DateTimeOffset at)
+    {
+        if (S.Status != OrderStatus.Confirmed) return;
+        if (S.Lines.All(l => l.Remaining == 0 || l.Status == ShareStatus.Settled))
+        {
+            S.Status = OrderStatus.Settled;
+            S.SettledAt = at;
+        }
+    }
+
+    // ---- refunds and review -----------------------------------------------------------------------
+
+    public async Task<OrderView> Refund(RefundRequest request)
+    {
+        RequireExists();
+        Ids.Require(request.RefundKey, "refundKey");
+        var reason = Text.Require(request.Reason, "reason", 200);
+        if (request.Amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
+        switch (request.Initiator)
+        {
+            case RefundInitiator.Buyer when request.ActorId != S.BuyerId:
+                throw DomainException.Forbidden("A buyer can refund only its own orders.");
+            case RefundInitiator.Merchant when request.ActorId != S.MerchantId:
+                throw DomainException.Forbidden("A merchant can refund only its own orders.");
+        }
+
+        var existing = S.Refunds.FirstOrDefault(r => r.RefundKey == request.RefundKey);
+        if (existing is not null)
+        {
+            if (existing.Amount == request.Amount) return View();
+            throw DomainException.Conflict("idempotency.key_reused", "This refund key was already used for another amount.");
+        }
+        if (S.Status == OrderStatus.PendingPayment)
+            throw DomainException.Conflict("order.unpaid", "An unpaid order has nothing to refund; cancel it instead.", S.Status.ToString());
+        if (S.Status is OrderStatus.Cancelled or OrderStatus.Refunded)
+            throw DomainException.Conflict("order.not_refundable", $"The order is {S.Status}.", S.Status.ToString());
+
+        var now = clock.GetUtcNow();
+        if (request.Initiator == RefundInitiator.Buyer && S.Status is OrderStatus.Delivered or OrderStatus.Confirmed or OrderStatus.Settled)
+        {
+            var from = S.DeliveredAt ?? S.ConfirmedAt ?? S.ShippedAt ?? now;
+            if (now > from + _policy.ReturnWindow)
+                throw DomainException.Conflict("order.return_window_closed",
+                    $"Returns close {_policy.ReturnWindow.TotalDays:0} days after delivery.", S.Status.ToString());
+        }
+
+        var remaining = S.PaidAmount - S.RefundedAmount;
+        if (request.Amount > remaining)
+            throw DomainException.Invalid("amount", $"amount {request.Amount} exceeds the {remaining} fen that remain refundable.");
+
+        ApplyRefund(request.RefundKey, request.Amount, reason, request.Initiator, request.ActorId, now);
+        await CommitAsync(OrderEventKind.Refunded);
+        return View();
+    }
+
+    private void ApplyRefund(string refundKey, long amount, string reason, RefundInitiator initiator, string actorId, DateTimeOffset now)
+    {
+        var seller = S.Lines.FindIndex(l => l.Role == PartyRole.Seller);
+        var parts = SplitCalculator.AllocateRefund(amount, S.Lines.Select(l => l.Remaining).ToList(), seller);
+        var afterSettlement = false;
+        for (var i = 0; i < S.Lines.Count; i++)
+        {
+            if (parts[i] == 0) continue;
+            var line = S.Lines[i];
+            afterSettlement |= line.Status == ShareStatus.Settled;
+            line.Refunded += parts[i];
+            if (line.Remaining == 0 && line.Status != ShareStatus.Settled) line.Status = ShareStatus.Reversed;
+            EnqueuePosting(line, PostingKind.Refund, parts[i], now);
+        }
+        var refundId = $"rf-{OrderId}-{S.Refunds.Count + 1}";
+        S.Refunds.Add(new OrderRefund
+        {
+            RefundId = refundId,
+            RefundKey = refundKey,
+            Amount = amount,
+            Reason = reason,
+            Initiator = initiator,
+            ActorId = actorId,
+            At = now,
+            AfterSettlement = afterSettlement,
+        });
+        S.RefundedAmount += amount;
+        Enqueue(OutboxKind.GatewayRefund, "gateway", amount: amount, paymentId: S.PaidPaymentId, refundId: refundId);
+
+        if (S.RefundedAmount == S.PaidAmount)
+        {
+            if (S.ShippedAt is null) Enqueue(OutboxKind.RoomReturnSold, "room", amount: S.PaidAmount);
+            S.Status = OrderStatus.Refunded;
+            S.AutoConfirmAt = null;
+            S.OnHold = false;
+        }
+    }
+
+    public async Task<OrderView> ResolveReview(ReviewResolution resolution)
+    {
+        RequireExists();
+        if (!S.OnHold) throw DomainException.Conflict("order.not_on_hold", "The order's money is not on hold.", S.Status.ToString());
+        var now = clock.GetUtcNow();
+        var note = resolution.Note is null ? "" : ": " + resolution.Note;
+        if (resolution.Decision == ReviewDecision.Release)
+        {
+            foreach (var line in S.Lines.Where(l => l.Status == ShareStatus.OnHold))
+            {
+                line.Status = ShareStatus.Pending;
+                EnqueuePosting(line, PostingKind.ReleaseHold, line.Remaining, now);
+            }
+            S.OnHold = false;
+            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Allow, [$"review.released by {resolution.AdminId}{note}"], "review", now));
+            await CommitAsync(null);
+        }
+        else
+        {
+            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Reject, [$"review.rejected by {resolution.AdminId}{note}"], "review", now));
+            ApplyRefund($"review-reject-{S.Refunds.Count + 1}", S.PaidAmount - S.RefundedAmount, "rejected by risk review",
+                RefundInitiator.System, resolution.AdminId, now);
+            S.CancelReason = CancelReason.RiskRejected;
+            await CommitAsync(OrderEventKind.Refunded);
+        }
+        return View();
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    private void RequireExists()
+    {
+        if (!S.Exists) throw DomainException.NotFound("order", OrderId);
+    }
+
+    private void RequireBuyer(string buyerId)
+    {
+        if (buyerId != S.BuyerId) throw DomainException.Forbidden("This is another buyer's order.");
+    }
+
+    private void RequireStatus(string action, params OrderStatus[] allowed)
+    {
+        if (!allowed.Contains(S.Status))
+            throw DomainException.Conflict("order.illegal_transition",
+                $"Cannot {action} an order that is {S.Status}.", S.Status.ToString());
+    }
+
+    private static PlaceOrderResult Refused(ReserveResult reserved)
+    {
+        var (outcome, message) = reserved.Outcome switch
+        {
+            ReserveOutcome.SoldOut => (PlaceOutcome.SoldOut, $"Sold out: {reserved.StockLeft} unit(s) left."),
+            ReserveOutcome.RoomNotLive => (PlaceOutcome.RoomNotLive, "The room is not live."),
+            ReserveOutcome.NotOnShelf => (PlaceOutcome.NotOnShelf, "The product is not on this room's shelf."),
+            ReserveOutcome.OverPerOrderLimit => (PlaceOutcome.OverPerOrderLimit, "The quantity is above this product's per-order limit."),
+            _ => throw new ArgumentOutOfRangeException(nameof(reserved), reserved.Outcome, null),
+        };
+        return new PlaceOrderResult(outcome, null, message, []);
+    }
+
+    private OrderView View() =>
+        new(OrderId, S.BuyerId, S.RoomId, S.StreamerId, S.MerchantId, S.ProductId, S.Quantity, S.UnitPrice, S.Amount, S.Status,
+            S.PlacedAt, S.PaymentDeadline, S.PaidAt, S.ShippedAt, S.DeliveredAt, S.ConfirmedAt, S.SettledAt, S.CancelledAt, S.CancelReason,
+            S.PaidPaymentId ?? S.Payments.LastOrDefault()?.PaymentId, S.PaidAmount, S.RefundedAmount, S.TrackingNumber,
+            S.Lines.Select(l => l.View()).ToList(),
+            S.Refunds.Select(r => new RefundView(r.RefundId, r.Amount, r.Reason, r.At, r.AfterSettlement)).ToList(),
+            S.RiskDecisions.ToList(), S.OnHold, S.AutoConfirmAt);
+}

@@ -1,0 +1,220 @@
+using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Grains.Common;
+
+namespace LiveCommerce.Grains.Payments.Accounts;
+
+/// <summary>A settlement account's persisted state: balances, cycle, and the shares not yet settled.</summary>
+[GenerateSerializer]
+public sealed class AccountState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public int CycleDays { get; set; }
+    [Id(2)] public long Pending { get; set; }
+    [Id(3)] public long OnHold { get; set; }
+    [Id(4)] public long Available { get; set; }
+    [Id(5)] public long PaidOut { get; set; }
+    [Id(6)] public long TotalCredited { get; set; }
+    [Id(7)] public long TotalReversed { get; set; }
+    /// <summary>Shares not yet settled, by order id. Settled or fully refunded shares leave this map.</summary>
+    [Id(8)] public Dictionary<string, OpenShare> Open { get; set; } = [];
+    [Id(9)] public int BatchSequence { get; set; }
+    [Id(10)] public Dictionary<string, DateTimeOffset> RecentPayouts { get; set; } = [];
+    [Id(11)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(12)] public int Anomalies { get; set; }
+}
+
+/// <summary>One order's share at this account while it is not settled.</summary>
+[GenerateSerializer]
+public sealed class OpenShare
+{
+    [Id(0)] public string OrderId { get; set; } = "";
+    [Id(1)] public long Share { get; set; }
+    [Id(2)] public int BasisPoints { get; set; }
+    [Id(3)] public long Pending { get; set; }
+    [Id(4)] public long OnHold { get; set; }
+    [Id(5)] public long Refunded { get; set; }
+    [Id(6)] public DateTimeOffset? ConfirmedAt { get; set; }
+    [Id(7)] public DateTimeOffset? SettleAt { get; set; }
+    [Id(8)] public int LastSequence { get; set; }
+}
+
+/// <summary>A line for the append-only ledger.</summary>
+public sealed record LedgerLine(string EntryId, string AccountId, string? OrderId, string Kind, long Amount, DateTimeOffset At, string? BatchId);
+
+/// <summary>A settlement batch for the append-only ledger.</summary>
+public sealed record SettlementBatch(string BatchId, string AccountId, DateOnly BusinessDate, DateTimeOffset CreatedAt, IReadOnlyList<SettlementLineView> Lines)
+{
+    public long Total => Lines.Sum(l => l.Amount);
+}
+
+/// <summary>What applying a posting did.</summary>
+public enum PostingEffect { Applied, Duplicate, NeedsLedgerCheck, Anomaly }
+
+/// <summary>
+/// The money rules of a settlement account, as plain code: buckets (pending, on hold, available, paid out), the
+/// moves between them, and settlement. Every move keeps
+/// <c>pending + on hold + available + paid out = credited − reversed</c>.
+/// </summary>
+public sealed class AccountBook(string accountId, AccountState state, BusinessCalendar calendar)
+{
+    public AccountState State => state;
+
+    /// <summary>
+    /// Applies a posting. A posting for an order with an open share is deduplicated by its sequence. A posting for an
+    /// order with no open share is either new (a credit, or a refund after settlement: a clawback) or a retry of one
+    /// applied before the share closed; the caller tells which with <paramref name="knownToLedger"/> (null: not
+    /// checked yet, in which case non-credit postings ask for the check).
+    /// </summary>
+    public PostingEffect Apply(AccountPosting posting, bool? knownToLedger, List<LedgerLine> ledger)
+    {
+        if (posting.Amount < 0) throw new ArgumentOutOfRangeException(nameof(posting), "posting amounts are never negative");
+        state.Exists = true;
+        if (state.Open.TryGetValue(posting.OrderId, out var share))
+        {
+            if (posting.Sequence <= share.LastSequence) return PostingEffect.Duplicate;
+            share.LastSequence = posting.Sequence;
+            return ApplyToOpen(share, posting, ledger);
+        }
+
+        if (knownToLedger is null) return posting.Kind is PostingKind.CreditPending or PostingKind.CreditOnHold
+            ? ApplyNewCredit(posting, ledger)
+            : PostingEffect.NeedsLedgerCheck;
+        if (knownToLedger.Value) return PostingEffect.Duplicate;
+
+        switch (posting.Kind)
+        {
+            case PostingKind.CreditPending or PostingKind.CreditOnHold:
+                return ApplyNewCredit(posting, ledger);
+            case PostingKind.Refund:
+                // The share was settled (it left the open map): claw the refund back from the available balance.
+                state.Available -= posting.Amount;
+                state.TotalReversed += posting.Amount;
+                ledger.Add(Line(posting, "clawback", -posting.Amount));
+                return PostingEffect.Applied;
+            default:
+                // A release or confirm for a share this account no longer holds: nothing to move, keep a trace.
+                state.Anomalies++;
+                ledger.Add(Line(posting, "anomaly:" + posting.Kind, 0));
+                return PostingEffect.Anomaly;
+        }
+    }
+
+    private PostingEffect ApplyNewCredit(AccountPosting posting, List<LedgerLine> ledger)
+    {
+        var onHold = posting.Kind == PostingKind.CreditOnHold;
+        state.Open[posting.OrderId] = new OpenShare
+        {
+            OrderId = posting.OrderId,
+            Share = posting.Amount,
+            BasisPoints = posting.BasisPoints,
+            Pending = onHold ? 0 : posting.Amount,
+            OnHold = onHold ? posting.Amount : 0,
+            LastSequence = posting.Sequence,
+        };
+        if (onHold) state.OnHold += posting.Amount; else state.Pending += posting.Amount;
+        state.TotalCredited += posting.Amount;
+        ledger.Add(Line(posting, onHold ? "credit_on_hold" : "credit_pending", posting.Amount));
+        return PostingEffect.Applied;
+    }
+
+    private PostingEffect ApplyToOpen(OpenShare share, AccountPosting posting, List<LedgerLine> ledger)
+    {
+        switch (posting.Kind)
+        {
+            case PostingKind.CreditPending or PostingKind.CreditOnHold:
+                state.Anomalies++;
+                ledger.Add(Line(posting, "anomaly:second_credit", 0));
+                return PostingEffect.Anomaly;
+
+            case PostingKind.ReleaseHold:
+                var released = share.OnHold;
+                share.Pending += released;
+                share.OnHold = 0;
+                state.OnHold -= released;
+                state.Pending += released;
+                ledger.Add(Line(posting, "release_hold", released));
+                return PostingEffect.Applied;
+
+            case PostingKind.Confirm:
+                share.ConfirmedAt ??= posting.At;
+                share.SettleAt ??= calendar.SettleAt(posting.At, state.CycleDays);
+                ledger.Add(Line(posting, "confirm", 0));
+                return PostingEffect.Applied;
+
+            case PostingKind.Refund:
+                var amount = posting.Amount;
+                var fromHold = Math.Min(amount, share.OnHold);
+                var fromPending = Math.Min(amount - fromHold, share.Pending);
+                var clawback = amount - fromHold - fromPending; // only if the order asks for more than this account holds for it
+                share.OnHold -= fromHold;
+                share.Pending -= fromPending;
+                share.Refunded += amount;
+                state.OnHold -= fromHold;
+                state.Pending -= fromPending;
+                state.Available -= clawback;
+                state.TotalReversed += amount;
+                ledger.Add(Line(posting, "refund", -amount));
+                if (share.Pending == 0 && share.OnHold == 0) state.Open.Remove(share.OrderId);
+                return PostingEffect.Applied;
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(posting), posting.Kind, "unknown posting kind");
+        }
+    }
+
+    /// <summary>
+    /// Moves every confirmed, released share whose settlement time is at or before <paramref name="cutoff"/> from
+    /// pending to available, as one batch. Returns null when nothing is due.
+    /// </summary>
+    public SettlementBatch? Settle(DateTimeOffset cutoff, List<LedgerLine> ledger)
+    {
+        var due = state.Open.Values
+            .Where(s => s.SettleAt is { } at && at <= cutoff && s.OnHold == 0)
+            .OrderBy(s => s.SettleAt).ThenBy(s => s.OrderId, StringComparer.Ordinal)
+            .ToList();
+        if (due.Count == 0) return null;
+
+        var date = calendar.DateOf(cutoff);
+        var batchId = $"b-{accountId}-{date:yyyyMMdd}-{state.BatchSequence + 1}";
+        var lines = new List<SettlementLineView>();
+        foreach (var share in due)
+        {
+            state.Open.Remove(share.OrderId);
+            if (share.Pending == 0) continue;
+            state.Pending -= share.Pending;
+            state.Available += share.Pending;
+            lines.Add(new SettlementLineView(share.OrderId, share.Share, share.BasisPoints, share.Refunded, share.Pending));
+            ledger.Add(new LedgerLine($"{batchId}:{share.OrderId}", accountId, share.OrderId, "settle", share.Pending, cutoff, batchId));
+        }
+        if (lines.Count == 0) return null;
+        state.BatchSequence++;
+        return new SettlementBatch(batchId, accountId, date, cutoff, lines);
+    }
+
+    /// <summary>Pays out available money. Returns false when this payout id was already applied.</summary>
+    public bool Payout(string payoutId, long amount, DateTimeOffset at, List<LedgerLine> ledger)
+    {
+        foreach (var old in state.RecentPayouts.Where(p => p.Value < at.AddDays(-90)).Select(p => p.Key).ToList())
+            state.RecentPayouts.Remove(old);
+        if (state.RecentPayouts.ContainsKey(payoutId)) return false;
+        if (amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
+        if (amount > state.Available)
+            throw DomainException.Conflict("account.insufficient_funds", $"Only {state.Available} fen are available.");
+        state.Available -= amount;
+        state.PaidOut += amount;
+        state.RecentPayouts[payoutId] = at;
+        ledger.Add(new LedgerLine($"payout:{accountId}:{payoutId}", accountId, null, "payout", -amount, at, null));
+        return true;
+    }
+
+    /// <summary>The earliest settlement time among confirmed, released shares.</summary>
+    public DateTimeOffset? NextSettlementAt() =>
+        state.Open.Values.Where(s => s.SettleAt is not null && s.OnHold == 0).Select(s => s.SettleAt).Min();
+
+    public AccountBalance Balance() =>
+        new(accountId, state.Pending, state.OnHold, state.Available, state.PaidOut, state.CycleDays, state.Open.Count,
+            NextSettlementAt(), state.TotalCredited, state.TotalReversed, state.BatchSequence);
+
+    private LedgerLine Line(AccountPosting posting, string kind, long amount) =>
+        new(posting.PostingId, accountId, posting.OrderId, kind, amount, posting.At, null);
+}

@@ -1,0 +1,38 @@
+using LiveCommerce.Contracts.Payments;
+
+namespace LiveCommerce.Grains.Payments.Gateway;
+
+/// <summary>The <see cref="IPaymentGateway"/> backed by the sandbox provider's grains and store.</summary>
+public sealed class SandboxGateway(IGrainFactory grains, ISandboxStore store) : IPaymentGateway
+{
+    public string Name => "sandbox";
+
+    public async Task<GatewayPayment> CreatePayment(string orderId, long amount)
+    {
+        var paymentId = "pay-" + Guid.NewGuid().ToString("N")[..24];
+        return Map(await grains.GetGrain<ISandboxPaymentGrain>(paymentId).Create(orderId, amount));
+    }
+
+    public async Task<GatewayRefund> Refund(string paymentId, string refundId, long amount)
+    {
+        var refund = await grains.GetGrain<ISandboxPaymentGrain>(paymentId).Refund(refundId, amount);
+        return new GatewayRefund(refund.RefundId, refund.PaymentId, refund.Amount, refund.At);
+    }
+
+    public async Task<GatewayPayment?> GetPayment(string paymentId)
+    {
+        var payment = await grains.GetGrain<ISandboxPaymentGrain>(paymentId).Find();
+        return payment is null ? null : Map(payment);
+    }
+
+    public async Task<IReadOnlyList<GatewayPayment>> ListCompleted(DateTimeOffset from, DateTimeOffset to) =>
+        (await store.ListCompletedAsync(from, to)).Select(Map).ToList();
+
+    private static GatewayPayment Map(SandboxPaymentView p) =>
+        new(p.PaymentId, p.OrderId, p.Amount, p.AmountCaptured, p.Status switch
+        {
+            SandboxPaymentStatus.Succeeded => GatewayPaymentStatus.Succeeded,
+            SandboxPaymentStatus.Failed => GatewayPaymentStatus.Failed,
+            _ => GatewayPaymentStatus.Processing,
+        }, p.CreatedAt, p.CompletedAt, p.Refunds.Sum(r => r.Amount));
+}

@@ -1,0 +1,495 @@
+using LiveCommerce.Contracts.Events;
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Grains.Common;
+using LiveCommerce.Grains.Hosting;
+using LiveCommerce.Grains.Payments.Splits;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Serialization;
+
+namespace LiveCommerce.Grains.Rooms;
+
+/// <summary>
+/// A live room. Reentrant, because a flash sale sends it thousands of reservations a second: each call checks and
+/// changes stock synchronously (one turn, so no two calls can take the same unit), then awaits a coalesced write,
+/// so one storage round trip persists every reservation made while the previous write was in flight. A call is
+/// answered only after a write that includes its change has completed.
+/// </summary>
+[Reentrant]
+public sealed class LiveRoomGrain(
+    [PersistentState("liveRoom", StorageNames.Rooms)] IPersistentState<LiveRoomState> room,
+    [PersistentState("liveRoomAudience", StorageNames.Rooms)] IPersistentState<RoomAudienceState> audience,
+    TimeProvider clock,
+    IOptions<RoomSettings> roomSettings,
+    SplitPolicy splitPolicy,
+    DeepCopier copier,
+    ILogger<LiveRoomGrain> logger) : Grain, ILiveRoomGrain, IRemindable
+{
+    private const string SweepReminder = "reservation-sweep";
+    private const int SweepParallelism = 64;
+
+    private readonly RoomSettings _settings = roomSettings.Value;
+    private LiveRoomState _live = null!;
+    private RoomAudienceState _audience = null!;
+    private CoalescingWriter _writer = null!;
+    private bool _audienceDirty;
+    private bool _sweeping;
+    private bool _sweepReminderRegistered;
+    private long _likesSinceFlush, _commentsSinceFlush, _sharesSinceFlush;
+    private readonly HashSet<string> _interactorsSinceFlush = [];
+    private DateTimeOffset _lastFlush;
+
+    private string RoomId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _live = room.State;
+        _audience = audience.State;
+        _writer = new CoalescingWriter(() => room.WriteSnapshotAsync(_live, copier), OnWriteFailed);
+        _lastFlush = clock.GetUtcNow();
+        this.RegisterGrainTimer(FlushAudienceAsync, new GrainTimerCreationOptions(_settings.InteractionFlushInterval, _settings.InteractionFlushInterval) { Interleave = true });
+        this.RegisterGrainTimer(SweepTickAsync, new GrainTimerCreationOptions(_settings.ReservationSweepInterval, _settings.ReservationSweepInterval) { Interleave = true });
+        _sweepReminderRegistered = _live.Reservations.Count > 0 && await this.GetReminder(SweepReminder) is not null;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError) await FlushAudienceAsync(cancellationToken);
+    }
+
+    // ---- streamer operations ------------------------------------------------------------------
+
+    public async Task<RoomView> Open(string streamerId, OpenRoom command)
+    {
+        Ids.Require(streamerId, "streamerId");
+        var title = Text.Require(command.Title, "title", 100);
+        var city = Text.Require(command.City, "city", 50);
+        if (_live.Opened)
+        {
+            if (_live.StreamerId == streamerId && _live.Title == title && _live.City == city) return View();
+            throw DomainException.Conflict("room.exists", $"Room '{RoomId}' is already open.");
+        }
+        await GrainFactory.GetGrain<IStreamerGrain>(streamerId).GetProfile(); // not found unless the streamer exists
+        if (_live.Opened) return View(); // opened by an interleaved call meanwhile
+
+        _live.Opened = true;
+        _live.StreamerId = streamerId;
+        _live.Title = title;
+        _live.City = city;
+        _live.Status = RoomStatus.Scheduled;
+        _live.OpenedAt = clock.GetUtcNow();
+        await _writer.WriteAsync();
+        return View();
+    }
+
+    public async Task<RoomView> StartLive(string streamerId)
+    {
+        RequireOwner(streamerId);
+        switch (_live.Status)
+        {
+            case RoomStatus.Live: return View();
+            case RoomStatus.Ended: throw DomainException.Conflict("room.ended", "The live session has ended.", nameof(RoomStatus.Ended));
+        }
+        _live.Status = RoomStatus.Live;
+        _live.StartedAt = clock.GetUtcNow();
+        await _writer.WriteAsync();
+        return View();
+    }
+
+    public async Task<RoomView> EndLive(string streamerId)
+    {
+        RequireOwner(streamerId);
+        if (_live.Status == RoomStatus.Ended) return View();
+        _live.Status = RoomStatus.Ended;
+        _live.EndedAt = clock.GetUtcNow();
+        _audience.CurrentViewers.Clear();
+        _audienceDirty = true;
+        await _writer.WriteAsync();
+        await FlushAudienceAsync(CancellationToken.None);
+        return View();
+    }
+
+    public async Task<ShelfItemView> ListProduct(string streamerId, ListProduct command)
+    {
+        RequireOwner(streamerId);
+        RequireNotEnded();
+        var productId = Ids.Require(command.ProductId, "productId");
+        ProductGrain.RequirePrice(command.LivePrice, "livePrice");
+        if (command.Stock < 0) throw DomainException.Invalid("stock", "stock must not be negative.");
+        var limit = command.PerOrderLimit ?? int.MaxValue;
+        if (limit <= 0) throw DomainException.Invalid("perOrderLimit", "perOrderLimit must be positive.");
+        splitPolicy.Validate(command.SplitPlan);
+
+        var product = await GrainFactory.GetGrain<IProductGrain>(productId).Get();
+        var seller = command.SplitPlan.Shares.Single(s => s.Role == Contracts.Payments.PartyRole.Seller);
+        if (seller.AccountId != product.MerchantId)
+            throw DomainException.Invalid("splitPlan", $"splitPlan: the seller share must go to the product's merchant '{product.MerchantId}'.");
+        if (command.SplitPlan.Shares.FirstOrDefault(s => s.Role == Contracts.Payments.PartyRole.Streamer) is { } streamerShare
+            && streamerShare.AccountId != _live.StreamerId)
+            throw DomainException.Invalid("splitPlan", $"splitPlan: the streamer share must go to this room's streamer '{_live.StreamerId}'.");
+
+        if (_live.Shelf.TryGetValue(productId, out var existing))
+        {
+            if (existing.LivePrice == command.LivePrice && existing.StockListed == command.Stock && existing.SplitPlan.Shares.SequenceEqual(command.SplitPlan.Shares))
+                return existing.View();
+            throw DomainException.Conflict("shelf.already_listed", $"Product '{productId}' is already on the shelf; change its price or add stock instead.");
+        }
+
+        var item = new ShelfItem
+        {
+            ProductId = productId,
+            MerchantId = product.MerchantId,
+            Name = product.Name,
+            Category = product.Category,
+            ListPrice = product.ListPrice,
+            LivePrice = command.LivePrice,
+            StockListed = command.Stock,
+            StockLeft = command.Stock,
+            PerOrderLimit = limit,
+            SplitPlan = command.SplitPlan,
+        };
+        _live.Shelf[productId] = item;
+        await _writer.WriteAsync();
+        await RecordPriceAsync(productId, command.LivePrice);
+        return item.View();
+    }
+
+    public async Task<ShelfItemView> ChangePrice(string streamerId, string productId, long livePrice)
+    {
+        RequireOwner(streamerId);
+        RequireNotEnded();
+        ProductGrain.RequirePrice(livePrice, "livePrice");
+        var item = ShelfItemOrThrow(productId);
+        if (item.LivePrice == livePrice) return item.View();
+        item.LivePrice = livePrice; // future reservations only: open ones keep the price they were made at
+        await _writer.WriteAsync();
+        await RecordPriceAsync(productId, livePrice);
+        return item.View();
+    }
+
+    public async Task<ShelfItemView> AddStock(string streamerId, string productId, int quantity)
+    {
+        RequireOwner(streamerId);
+        RequireNotEnded();
+        if (quantity <= 0) throw DomainException.Invalid("quantity", "quantity must be positive.");
+        var item = ShelfItemOrThrow(productId);
+        if ((long)item.StockListed + quantity > int.MaxValue) throw DomainException.Invalid("quantity", "quantity is too large.");
+        item.StockListed += quantity;
+        item.StockLeft += quantity;
+        await _writer.WriteAsync();
+        return item.View();
+    }
+
+    // ---- audience ---------------------------------------------------------------------------------
+
+    public async Task<RoomView> Join(string viewerId)
+    {
+        RequireOpened();
+        RequireNotEnded();
+        if (_audience.CurrentViewers.Contains(viewerId)) return View();
+        var buyer = await GrainFactory.GetGrain<IBuyerGrain>(viewerId).Find()
+            ?? throw DomainException.NotFound("buyer", viewerId);
+        if (!_audience.CurrentViewers.Add(viewerId)) return View(); // joined by an interleaved call meanwhile
+        var first = _audience.UniqueViewers.Add(viewerId);
+        _audienceDirty = true;
+        await this.PublishAsync(logger, new ViewerJoined(RoomId, _live.StreamerId, viewerId, buyer.City, _live.City, first, clock.GetUtcNow()),
+            (EventStreams.Rooms, RoomId), (EventStreams.Streamers, _live.StreamerId));
+        return View();
+    }
+
+    public Task Leave(string viewerId)
+    {
+        RequireOpened();
+        if (_audience.CurrentViewers.Remove(viewerId)) _audienceDirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task Like(string viewerId, int count)
+    {
+        if (count is <= 0 or > 1000) throw DomainException.Invalid("count", "count must be between 1 and 1000.");
+        RequireViewerInLiveRoom(viewerId);
+        _audience.Likes += count;
+        _likesSinceFlush += count;
+        _interactorsSinceFlush.Add(viewerId);
+        _audienceDirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task Comment(string viewerId, string text)
+    {
+        var clean = Text.Require(text, "text", _settings.MaxCommentLength);
+        RequireViewerInLiveRoom(viewerId);
+        _audience.Comments++;
+        _commentsSinceFlush++;
+        _interactorsSinceFlush.Add(viewerId);
+        _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow()));
+        if (_audience.RecentComments.Count > _settings.RecentComments) _audience.RecentComments.RemoveAt(0);
+        _audienceDirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task Share(string viewerId)
+    {
+        RequireViewerInLiveRoom(viewerId);
+        _audience.Shares++;
+        _sharesSinceFlush++;
+        _interactorsSinceFlush.Add(viewerId);
+        _audienceDirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task<RoomView> GetView()
+    {
+        RequireOpened();
+        return Task.FromResult(View());
+    }
+
+    // ---- stock ------------------------------------------------------------------------------------
+
+    public async Task<ReserveResult> Reserve(ReserveRequest request)
+    {
+        RequireOpened();
+        if (_live.Reservations.TryGetValue(request.OrderId, out var existing))
+        {
+            // A retry of a reservation that was made (and persisted) before: same answer.
+            var item0 = _live.Shelf[existing.ProductId];
+            return Reserved(item0, existing.UnitPrice);
+        }
+        if (_live.Status != RoomStatus.Live) return Refused(ReserveOutcome.RoomNotLive);
+        if (!_live.Shelf.TryGetValue(request.ProductId, out var item)) return Refused(ReserveOutcome.NotOnShelf);
+        if (request.Quantity > item.PerOrderLimit) return Refused(ReserveOutcome.OverPerOrderLimit, item);
+        if (request.Quantity <= 0) throw DomainException.Invalid("quantity", "quantity must be positive.");
+        if (item.StockLeft < request.Quantity) return Refused(ReserveOutcome.SoldOut, item);
+
+        // Check and take in one turn: no other call runs between these lines, so no unit is taken twice.
+        item.StockLeft -= request.Quantity;
+        item.Reserved += request.Quantity;
+        _live.Reservations[request.OrderId] = new Reservation
+        {
+            ProductId = item.ProductId,
+            BuyerId = request.BuyerId,
+            Quantity = request.Quantity,
+            UnitPrice = item.LivePrice,
+            ExpiresAt = request.ExpiresAt,
+        };
+        var price = item.LivePrice;
+        await _writer.WriteAsync();
+        EnsureSweepReminder();
+        return Reserved(item, price);
+    }
+
+    public async Task<CommitResult> Commit(string orderId, long amountPaid)
+    {
+        RequireOpened();
+        if (!_live.Reservations.Remove(orderId, out var reservation))
+        {
+            logger.LogInformation("Commit for order {OrderId} in room {RoomId} found no reservation: a retried commit", orderId, RoomId);
+            return new CommitResult(CommitOutcome.NotReserved);
+        }
+        var item = _live.Shelf[reservation.ProductId];
+        item.Reserved -= reservation.Quantity;
+        item.Sold += reservation.Quantity;
+        _live.Gmv += amountPaid;
+        _live.OrdersPaid++;
+        await _writer.WriteAsync();
+        return new CommitResult(CommitOutcome.Committed);
+    }
+
+    public async Task Release(string orderId)
+    {
+        RequireOpened();
+        if (!ReleaseInMemory(orderId)) return;
+        await _writer.WriteAsync();
+    }
+
+    public async Task ReturnSold(string orderId, string productId, int quantity, long amount)
+    {
+        RequireOpened();
+        var now = clock.GetUtcNow();
+        foreach (var old in _live.ReturnedOrders.Where(r => r.Value < now.AddDays(-1)).Select(r => r.Key).ToList())
+            _live.ReturnedOrders.Remove(old);
+        if (!_live.ReturnedOrders.TryAdd(orderId, now)) return;
+        var item = ShelfItemOrThrow(productId);
+        var units = Math.Min(quantity, item.Sold);
+        item.Sold -= units;
+        item.StockLeft += units;
+        _live.RefundedAmount += amount;
+        await _writer.WriteAsync();
+    }
+
+    public async Task<int> ExpireDueReservations()
+    {
+        if (_sweeping || !_live.Opened) return 0;
+        _sweeping = true;
+        try
+        {
+            var now = clock.GetUtcNow();
+            var due = _live.Reservations.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
+            var released = 0;
+            foreach (var chunk in due.Chunk(SweepParallelism))
+            {
+                // The order decides: it agrees to expire (durably cancelled) only when no payment has arrived.
+                var answers = await Task.WhenAll(chunk.Select(async id => (id, expire: await AskOrderToExpire(id))));
+                foreach (var (id, expire) in answers)
+                    if (expire && ReleaseInMemory(id)) released++;
+            }
+            if (released > 0) await _writer.WriteAsync();
+            if (_live.Reservations.Count == 0) await RemoveSweepReminderAsync();
+            if (released > 0) logger.LogInformation("Room {RoomId} released {Count} expired reservation(s)", RoomId, released);
+            return released;
+        }
+        finally
+        {
+            _sweeping = false;
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == SweepReminder) await ExpireDueReservations();
+    }
+
+    // ---- internals --------------------------------------------------------------------------------
+
+    private async Task<bool> AskOrderToExpire(string orderId)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<IOrderGrain>(orderId).TryExpire();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Order {OrderId} did not answer the expiry check; will ask again", orderId);
+            return false;
+        }
+    }
+
+    private bool ReleaseInMemory(string orderId)
+    {
+        if (!_live.Reservations.Remove(orderId, out var reservation)) return false;
+        var item = _live.Shelf[reservation.ProductId];
+        item.Reserved -= reservation.Quantity;
+        item.StockLeft += reservation.Quantity;
+        return true;
+    }
+
+    private void EnsureSweepReminder()
+    {
+        if (_sweepReminderRegistered) return;
+        _sweepReminderRegistered = true;
+        // The timer sweeps while the room is active; the reminder brings an idle room back to sweep.
+        _ = RegisterSweepReminderAsync();
+    }
+
+    private async Task RegisterSweepReminderAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(SweepReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception e)
+        {
+            _sweepReminderRegistered = false;
+            logger.LogWarning(e, "Could not register the reservation sweep reminder of room {RoomId}", RoomId);
+        }
+    }
+
+    private async Task RemoveSweepReminderAsync()
+    {
+        if (!_sweepReminderRegistered) return;
+        _sweepReminderRegistered = false;
+        var reminder = await this.GetReminder(SweepReminder);
+        if (reminder is not null) await this.UnregisterReminder(reminder);
+    }
+
+    private async Task SweepTickAsync(CancellationToken cancellationToken)
+    {
+        if (_live.Reservations.Count > 0) await ExpireDueReservations();
+    }
+
+    private async Task FlushAudienceAsync(CancellationToken cancellationToken)
+    {
+        if (!_audienceDirty || !_live.Opened) return;
+        _audienceDirty = false;
+        var now = clock.GetUtcNow();
+        var batch = new RoomInteractions(RoomId, _live.StreamerId, _likesSinceFlush, _commentsSinceFlush, _sharesSinceFlush,
+            _interactorsSinceFlush.Count, _lastFlush, now);
+        _likesSinceFlush = _commentsSinceFlush = _sharesSinceFlush = 0;
+        _interactorsSinceFlush.Clear();
+        _lastFlush = now;
+        try
+        {
+            await audience.WriteSnapshotAsync(_audience, copier);
+        }
+        catch (Exception e)
+        {
+            _audienceDirty = true;
+            logger.LogWarning(e, "Could not persist the audience of room {RoomId}; will retry at the next flush", RoomId);
+        }
+        if (batch.Likes + batch.Comments + batch.Shares > 0)
+            await this.PublishAsync(logger, batch, (EventStreams.Rooms, RoomId), (EventStreams.Streamers, _live.StreamerId));
+    }
+
+    private async Task RecordPriceAsync(string productId, long price)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IProductGrain>(productId).RecordPrice(price, clock.GetUtcNow());
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not record price {Price} of product {ProductId}", price, productId);
+        }
+    }
+
+    private void OnWriteFailed(Exception e)
+    {
+        // Memory now holds changes whose callers were told they failed: reload from storage.
+        logger.LogError(e, "Room {RoomId} failed to persist its state; deactivating to reload", RoomId);
+        DeactivateOnIdle();
+    }
+
+    private ReserveResult Reserved(ShelfItem item, long unitPrice) =>
+        new(ReserveOutcome.Reserved, item.MerchantId, _live.StreamerId, unitPrice, item.SplitPlan, item.StockLeft, _live.City, item.ListPrice, item.Category);
+
+    private ReserveResult Refused(ReserveOutcome outcome, ShelfItem? item = null) =>
+        new(outcome, item?.MerchantId, _live.StreamerId, item?.LivePrice ?? 0, null, item?.StockLeft ?? 0, _live.City, item?.ListPrice ?? 0, item?.Category);
+
+    private void RequireOpened()
+    {
+        if (!_live.Opened) throw DomainException.NotFound("room", RoomId);
+    }
+
+    private void RequireOwner(string streamerId)
+    {
+        RequireOpened();
+        if (_live.StreamerId != streamerId) throw DomainException.Forbidden($"Room '{RoomId}' belongs to another streamer.");
+    }
+
+    private void RequireNotEnded()
+    {
+        if (_live.Status == RoomStatus.Ended)
+            throw DomainException.Conflict("room.ended", "The live session has ended.", nameof(RoomStatus.Ended));
+    }
+
+    private void RequireViewerInLiveRoom(string viewerId)
+    {
+        RequireOpened();
+        if (_live.Status != RoomStatus.Live)
+            throw DomainException.Conflict("room.not_live", "The room is not live.", _live.Status.ToString());
+        if (!_audience.CurrentViewers.Contains(viewerId))
+            throw DomainException.Conflict("room.viewer_not_joined", "Join the room first.");
+    }
+
+    private ShelfItem ShelfItemOrThrow(string productId) =>
+        _live.Shelf.TryGetValue(productId, out var item)
+            ? item
+            : throw DomainException.Conflict("shelf.not_listed", $"Product '{productId}' is not on this room's shelf.");
+
+    private RoomView View() =>
+        new(RoomId, _live.StreamerId, _live.Title, _live.City, _live.Status, _audience.CurrentViewers.Count, _audience.UniqueViewers.Count,
+            _audience.Likes, _audience.Comments, _audience.Shares, _live.Gmv, _live.OrdersPaid,
+            _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => i.View()).ToList(),
+            _audience.RecentComments.ToList(), _live.StartedAt, _live.EndedAt);
+}

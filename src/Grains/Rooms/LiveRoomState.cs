@@ -1,0 +1,76 @@
+using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Grains.Rooms;
+
+/// <summary>
+/// What a room must never lose: status, shelf and stock, open reservations and sales. Written on every
+/// reservation (coalesced), so it holds no per-viewer data and no closed orders: it stays small however many
+/// orders the room has taken.
+/// </summary>
+[GenerateSerializer]
+public sealed class LiveRoomState
+{
+    [Id(0)] public bool Opened { get; set; }
+    [Id(1)] public string StreamerId { get; set; } = "";
+    [Id(2)] public string Title { get; set; } = "";
+    [Id(3)] public string City { get; set; } = "";
+    [Id(4)] public RoomStatus Status { get; set; }
+    [Id(5)] public DateTimeOffset OpenedAt { get; set; }
+    [Id(6)] public DateTimeOffset? StartedAt { get; set; }
+    [Id(7)] public DateTimeOffset? EndedAt { get; set; }
+    [Id(8)] public Dictionary<string, ShelfItem> Shelf { get; set; } = [];
+    /// <summary>Open (unpaid) reservations by order id.</summary>
+    [Id(9)] public Dictionary<string, Reservation> Reservations { get; set; } = [];
+    [Id(10)] public long Gmv { get; set; }
+    [Id(11)] public long OrdersPaid { get; set; }
+    [Id(12)] public long RefundedAmount { get; set; }
+    /// <summary>Orders whose sold units came back to the shelf, with when; kept a day to make that idempotent.</summary>
+    [Id(13)] public Dictionary<string, DateTimeOffset> ReturnedOrders { get; set; } = [];
+}
+
+[GenerateSerializer]
+public sealed class ShelfItem
+{
+    [Id(0)] public string ProductId { get; set; } = "";
+    [Id(1)] public string MerchantId { get; set; } = "";
+    [Id(2)] public string Name { get; set; } = "";
+    [Id(3)] public string Category { get; set; } = "";
+    [Id(4)] public long ListPrice { get; set; }
+    [Id(5)] public long LivePrice { get; set; }
+    /// <summary>Every unit ever put on this shelf: StockLeft + Reserved + Sold always equals it.</summary>
+    [Id(6)] public int StockListed { get; set; }
+    [Id(7)] public int StockLeft { get; set; }
+    [Id(8)] public int Reserved { get; set; }
+    [Id(9)] public int Sold { get; set; }
+    [Id(10)] public int PerOrderLimit { get; set; }
+    [Id(11)] public SplitPlan SplitPlan { get; set; } = new([]);
+
+    public ShelfItemView View() =>
+        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan);
+}
+
+[GenerateSerializer]
+public sealed class Reservation
+{
+    [Id(0)] public string ProductId { get; set; } = "";
+    [Id(1)] public string BuyerId { get; set; } = "";
+    [Id(2)] public int Quantity { get; set; }
+    [Id(3)] public long UnitPrice { get; set; }
+    [Id(4)] public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>
+/// Audience and interaction counters: persisted by a periodic flush, not per call, so likes never cost a storage
+/// write. A crash loses at most one flush interval of these counters.
+/// </summary>
+[GenerateSerializer]
+public sealed class RoomAudienceState
+{
+    [Id(0)] public HashSet<string> UniqueViewers { get; set; } = [];
+    [Id(1)] public HashSet<string> CurrentViewers { get; set; } = [];
+    [Id(2)] public long Likes { get; set; }
+    [Id(3)] public long Comments { get; set; }
+    [Id(4)] public long Shares { get; set; }
+    [Id(5)] public List<CommentView> RecentComments { get; set; } = [];
+}

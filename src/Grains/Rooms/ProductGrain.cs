@@ -1,0 +1,80 @@
+using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Grains.Hosting;
+
+namespace LiveCommerce.Grains.Rooms;
+
+[GenerateSerializer]
+public sealed class ProductState
+{
+    [Id(0)] public bool Created { get; set; }
+    [Id(1)] public string MerchantId { get; set; } = "";
+    [Id(2)] public string Name { get; set; } = "";
+    [Id(3)] public string Category { get; set; } = "";
+    [Id(4)] public long ListPrice { get; set; }
+    [Id(5)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(6)] public PriceHistory Prices { get; set; } = new();
+}
+
+public sealed class ProductGrain(
+    [PersistentState("product", StorageNames.Rooms)] IPersistentState<ProductState> state,
+    TimeProvider clock) : Grain, IProductGrain
+{
+    public const long MaxPrice = 100_000_000_00; // 100 million yuan, in fen
+
+    private string ProductId => this.GetPrimaryKeyString();
+
+    public async Task<ProductView> Create(string merchantId, CreateProduct command)
+    {
+        Ids.Require(merchantId, "merchantId");
+        var name = Text.Require(command.Name, "name", 200);
+        var category = Text.Require(command.Category, "category", 50);
+        RequirePrice(command.ListPrice, "listPrice");
+
+        var s = state.State;
+        if (s.Created)
+        {
+            if (s.MerchantId != merchantId) throw DomainException.Forbidden($"Product '{ProductId}' belongs to another merchant.");
+            if (s.Name == name && s.Category == category && s.ListPrice == command.ListPrice) return View();
+            throw DomainException.Conflict("product.exists", $"Product '{ProductId}' already exists with other details.");
+        }
+
+        var now = clock.GetUtcNow();
+        s.Created = true;
+        s.MerchantId = merchantId;
+        s.Name = name;
+        s.Category = category;
+        s.ListPrice = command.ListPrice;
+        s.CreatedAt = now;
+        s.Prices.Record(command.ListPrice, now);
+        await state.WriteStateAsync();
+        return View();
+    }
+
+    public Task<ProductView> Get()
+    {
+        if (!state.State.Created) throw DomainException.NotFound("product", ProductId);
+        return Task.FromResult(View());
+    }
+
+    public async Task RecordPrice(long unitPrice, DateTimeOffset at)
+    {
+        if (!state.State.Created) throw DomainException.NotFound("product", ProductId);
+        RequirePrice(unitPrice, "price");
+        state.State.Prices.Record(unitPrice, at);
+        await state.WriteStateAsync();
+    }
+
+    public static void RequirePrice(long price, string field)
+    {
+        if (price <= 0) throw DomainException.Invalid(field, $"{field} must be a positive amount in fen.");
+        if (price > MaxPrice) throw DomainException.Invalid(field, $"{field} must be at most {MaxPrice} fen.");
+    }
+
+    private ProductView View()
+    {
+        var s = state.State;
+        var now = clock.GetUtcNow();
+        return new ProductView(ProductId, s.MerchantId, s.Name, s.Category, s.ListPrice,
+            s.Prices.Average(now) ?? s.ListPrice, s.Prices.Observations(now), s.CreatedAt);
+    }
+}
