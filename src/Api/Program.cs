@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using System.Text.Json.Serialization;
 using LiveCommerce.Api.Endpoints;
 using LiveCommerce.Api.Infrastructure;
@@ -15,7 +16,7 @@ var options = LiveCommerceOptions.From(builder.Configuration);
 var embedded = options.Profile == HostingProfile.Embedded;
 
 builder.Services.TryAddSingleton(options);
-builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
 builder.AddOrleans(options);
 builder.AddLiveCommerceAuth(embedded);
 builder.AddLiveCommerceTelemetry("livecommerce-api", tracing: t => t.AddAspNetCoreInstrumentation(), metrics: m => m.AddAspNetCoreInstrumentation());

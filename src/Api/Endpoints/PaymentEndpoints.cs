@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using System.Text.Json;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
@@ -22,7 +23,7 @@ public static class PaymentEndpoints
 
         // The provider's callback. Anonymous but signed: a bad or missing signature is 401 and changes nothing.
         // Idempotent by payment id; acknowledging with 200 stops the provider's retries.
-        payments.MapPost("/callbacks/sandbox", async (HttpContext http, IGrainFactory grains, IOptions<SandboxGatewayOptions> options, TimeProvider clock) =>
+        payments.MapPost("/callbacks/sandbox", async (HttpContext http, IGrainFactory grains, IOptions<SandboxGatewayOptions> options, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
         {
             using var buffer = new MemoryStream();
             await http.Request.Body.CopyToAsync(buffer);

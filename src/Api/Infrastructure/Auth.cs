@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using System.Security.Claims;
 using System.Text;
 using LiveCommerce.Contracts.Common;
@@ -35,7 +36,7 @@ public sealed class AuthSettings
 }
 
 /// <summary>Issues HS256 tokens; used by the embedded profile's development token endpoint.</summary>
-public sealed class TokenIssuer(AuthSettings settings, TimeProvider clock)
+public sealed class TokenIssuer(AuthSettings settings, [FromKeyedServices(DomainClock.Key)] TimeProvider clock)
 {
     public (string Token, DateTimeOffset ExpiresAt) Issue(string subject, string role)
     {
@@ -98,8 +99,9 @@ public static class AuthSetup
             };
         });
         // Token lifetimes are checked against the same clock that issued them (a fake clock in tests).
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((o, clock) =>
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IServiceProvider>((o, services) =>
         {
+            var clock = services.GetRequiredKeyedService<TimeProvider>(DomainClock.Key);
             var skew = o.TokenValidationParameters.ClockSkew;
             o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, _) =>
             {

@@ -91,7 +91,7 @@ public static class SiloConfiguration
         silo.AddDashboard();
 
         silo.Services.TryAddSingleton(options);
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
         silo.Services.AddLiveCommerceDomain(options);
         // The reconciliation grain registers its own reminder when it first activates.
         silo.AddStartupTask(async (services, _) =>

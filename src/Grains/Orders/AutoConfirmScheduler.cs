@@ -29,7 +29,7 @@ public sealed class AutoConfirmBucketState
 [Reentrant]
 public sealed class AutoConfirmBucketGrain(
     [PersistentState("autoConfirmBucket", StorageNames.Orders)] IPersistentState<AutoConfirmBucketState> persisted,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     DeepCopier copier,
     ILogger<AutoConfirmBucketGrain> logger) : Grain, IAutoConfirmBucketGrain
 {
@@ -104,7 +104,7 @@ public sealed class AutoConfirmSchedulerState
 /// <summary>One reminder a minute runs the buckets whose minute has begun.</summary>
 public sealed class AutoConfirmSchedulerGrain(
     [PersistentState("autoConfirmScheduler", StorageNames.Orders)] IPersistentState<AutoConfirmSchedulerState> persisted,
-    TimeProvider clock) : Grain, IAutoConfirmSchedulerGrain, IRemindable
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IAutoConfirmSchedulerGrain, IRemindable
 {
     private const string Tick = "auto-confirm-tick";
 

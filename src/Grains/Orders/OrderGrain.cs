@@ -19,7 +19,7 @@ public sealed partial class OrderGrain(
     [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> persisted,
     IPaymentGateway gateway,
     IOptions<OrderPolicy> orderPolicy,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain
 {
     private readonly OrderPolicy _policy = orderPolicy.Value;

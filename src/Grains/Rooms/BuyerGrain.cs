@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Hosting;
 
@@ -28,7 +29,7 @@ public sealed class BuyerOrderRecord
 
 public sealed class BuyerGrain(
     [PersistentState("buyer", StorageNames.Rooms)] IPersistentState<BuyerState> state,
-    TimeProvider clock) : Grain, IBuyerGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IBuyerGrain
 {
     /// <summary>The summary keeps the newest orders; older ones stay in their order grains.</summary>
     public const int HistoryLimit = 1000;

@@ -20,7 +20,7 @@ namespace LiveCommerce.Grains.Rooms;
 public sealed class LiveRoomGrain(
     [PersistentState("liveRoom", StorageNames.Rooms)] IPersistentState<LiveRoomState> room,
     [PersistentState("liveRoomAudience", StorageNames.Rooms)] IPersistentState<RoomAudienceState> audience,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<RoomSettings> roomSettings,
     SplitPolicy splitPolicy,
     DeepCopier copier,

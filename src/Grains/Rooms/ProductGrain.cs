@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Hosting;
 
@@ -17,7 +18,7 @@ public sealed class ProductState
 
 public sealed class ProductGrain(
     [PersistentState("product", StorageNames.Rooms)] IPersistentState<ProductState> state,
-    TimeProvider clock) : Grain, IProductGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IProductGrain
 {
     public const long MaxPrice = 100_000_000_00; // 100 million yuan, in fen
 

@@ -17,7 +17,7 @@ public sealed class StreamerState
 
 public sealed class StreamerGrain(
     [PersistentState("streamer", StorageNames.Rooms)] IPersistentState<StreamerState> state,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<StreamerGrain> logger) : Grain, IStreamerGrain
 {
     private string StreamerId => this.GetPrimaryKeyString();

@@ -23,7 +23,7 @@ public class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("LiveCommerce:Silo:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("LiveCommerce:Silo:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("LiveCommerce:ClusterId", "api-tests-" + Guid.NewGuid().ToString("N")[..8]);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services => services.UseDomainClock(Clock));
     }
 
     /// <summary>A client carrying a development token for <paramref name="subject"/> in <paramref name="role"/>.</summary>

@@ -1,14 +1,18 @@
+using LiveCommerce.Contracts.Events;
 using LiveCommerce.Grains.Hosting;
+using LiveCommerce.Grains.Payments.Gateway;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Hosting;
 using Orleans.TestingHost;
 
 namespace LiveCommerce.Tests.Support;
 
 /// <summary>
-/// A two-silo in-process cluster with the production runtime configuration (embedded providers) and a
-/// fake clock shared by every silo.
+/// A two-silo in-process cluster with the production runtime configuration (embedded providers), a fake clock
+/// shared by every silo, and payment callbacks delivered straight to the order grains (as the front door would
+/// after checking the signature).
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
@@ -18,14 +22,21 @@ public class ClusterFixture : IAsyncLifetime
 
     protected virtual short Silos => 2;
 
+    /// <summary>Adjusts silo services (sandbox fault rates, policies) after the production registrations.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
+
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(Silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddLiveCommerceRuntime(new LiveCommerceOptions());
-            silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            silo.Services.UseDomainClock(Clock);
+            silo.Services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
+            silo.Services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
+            ConfigureServices(silo.Services);
         });
+        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

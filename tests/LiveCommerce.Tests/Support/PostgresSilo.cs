@@ -14,7 +14,8 @@ public sealed class PostgresSilo : IAsyncDisposable
     public IHost Host { get; }
     public IClusterClient Client => Host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<PostgresSilo> StartAsync(string connectionString, string clusterId, IDictionary<string, string?>? settings = null)
+    public static async Task<PostgresSilo> StartAsync(string connectionString, string clusterId, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         var configuration = new Dictionary<string, string?>
@@ -30,7 +31,11 @@ public sealed class PostgresSilo : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
+        builder.UseOrleans(silo =>
+        {
+            silo.AddLiveCommerce(builder.Configuration);
+            services?.Invoke(silo.Services);
+        });
         var host = builder.Build();
         await host.StartAsync();
         return new PostgresSilo(host);

@@ -20,7 +20,7 @@ public sealed class SettlementAccountGrain(
     ILedgerStore ledger,
     BusinessCalendar calendar,
     IOptions<SettlementOptions> settlementOptions,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     DeepCopier copier,
     ILogger<SettlementAccountGrain> logger) : Grain, ISettlementAccountGrain, IRemindable
 {

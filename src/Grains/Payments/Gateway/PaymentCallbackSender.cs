@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using System.Text.Json;
 using LiveCommerce.Contracts.Payments;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ public interface IPaymentCallbackSender
 }
 
 /// <summary>POSTs callbacks to <see cref="SandboxGatewayOptions.CallbackUrl"/>, signed with the shared secret.</summary>
-public class HttpPaymentCallbackSender(IHttpClientFactory httpClients, IOptions<SandboxGatewayOptions> options, TimeProvider clock, ILogger<HttpPaymentCallbackSender> logger)
+public class HttpPaymentCallbackSender(IHttpClientFactory httpClients, IOptions<SandboxGatewayOptions> options, [FromKeyedServices(DomainClock.Key)] TimeProvider clock, ILogger<HttpPaymentCallbackSender> logger)
     : IPaymentCallbackSender
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

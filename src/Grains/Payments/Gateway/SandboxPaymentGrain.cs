@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Contracts.Payments;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ public sealed class SandboxPaymentGrain(
     ISandboxStore store,
     IPaymentCallbackSender sender,
     IOptions<SandboxGatewayOptions> options,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<SandboxPaymentGrain> logger) : Grain, ISandboxPaymentGrain
 {
     private readonly SandboxGatewayOptions _options = options.Value;

@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Hosting;
@@ -20,7 +21,7 @@ public sealed class ReconciliationState
 public sealed class PaymentReconciliationGrain(
     [PersistentState("paymentReconciliation", StorageNames.Accounts)] IPersistentState<ReconciliationState> persisted,
     IPaymentGateway gateway,
-    TimeProvider clock,
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<PaymentReconciliationGrain> logger) : Grain, IPaymentReconciliationGrain, IRemindable
 {
     private const string Tick = "reconciliation";

@@ -1,0 +1,71 @@
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LiveCommerce.Tests.Grains;
+
+/// <summary>
+/// The no-oversell proof, run on the in-memory cluster and on PostgreSQL: many buyers press "buy" at once for a
+/// product with limited stock; some pay, the rest let their reservations expire.
+/// </summary>
+public static class FlashSaleScenario
+{
+    public static async Task RunAsync(IGrainFactory grains, FakeTimeProvider clock, int stock, int buyers, int payers)
+    {
+        var shop = new ShopScenario(grains);
+        await shop.SetUpAsync(stock);
+        var ids = await shop.RegisterBuyersAsync(buyers);
+
+        // Everyone at once: no batching on the client side.
+        var results = await Task.WhenAll(ids.Select(id => shop.PlaceAsync(id)));
+
+        var placed = results.Where(r => r.Outcome == PlaceOutcome.Placed).ToList();
+        Assert.Equal(stock, placed.Count);
+        Assert.All(results.Where(r => r.Outcome != PlaceOutcome.Placed), r =>
+        {
+            Assert.Equal(PlaceOutcome.SoldOut, r.Outcome);
+            Assert.Contains("Sold out", r.Message);
+        });
+        var shelf = (await shop.Room.GetView()).Shelf.Single();
+        Assert.Equal((0, stock, 0), (shelf.StockLeft, shelf.Reserved, shelf.Sold));
+
+        // Retrying with the same keys creates nothing new.
+        var retried = await Task.WhenAll(placed.Take(20).Select(r => shop.PlaceAsync(r.Order!.BuyerId)));
+        Assert.All(retried, r => Assert.Equal(PlaceOutcome.Replayed, r.Outcome));
+        Assert.Equal(stock, (await shop.Room.GetView()).Shelf.Single().Reserved);
+
+        // Some buyers pay before the deadline.
+        var paying = placed.Take(payers).Select(r => r.Order!.BuyerId).ToList();
+        var paid = await Task.WhenAll(paying.Select(b => shop.PayAsync(b)));
+        Assert.All(paid, o => Assert.Equal(OrderStatus.Paid, o.Status));
+
+        // Nothing expires before the deadline.
+        clock.Advance(TimeSpan.FromMinutes(14));
+        Assert.Equal(0, await shop.Room.ExpireDueReservations());
+
+        // After it, every unpaid unit comes back exactly once.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(stock - payers, await shop.Room.ExpireDueReservations());
+        Assert.Equal(0, await shop.Room.ExpireDueReservations());
+        shelf = (await shop.Room.GetView()).Shelf.Single();
+        Assert.Equal((stock - payers, 0, payers), (shelf.StockLeft, shelf.Reserved, shelf.Sold));
+        Assert.Equal(shelf.StockListed, shelf.StockLeft + shelf.Reserved + shelf.Sold);
+
+        var unpaid = placed.Skip(payers).First().Order!;
+        var expired = await grains.GetGrain<IOrderGrain>(unpaid.OrderId).Get();
+        Assert.Equal((OrderStatus.Cancelled, CancelReason.PaymentExpired), (expired.Status, expired.CancelReason));
+
+        // The units that came back sell again, and no more than them.
+        var second = await Task.WhenAll(ids.Select(id => shop.PlaceAsync(id, key: "k2")));
+        Assert.Equal(stock - payers, second.Count(r => r.Outcome == PlaceOutcome.Placed));
+        Assert.Equal(0, (await shop.Room.GetView()).Shelf.Single().StockLeft);
+    }
+}
+
+public sealed class FlashSaleTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public Task Thousands_of_concurrent_orders_never_oversell_on_a_two_silo_cluster() =>
+        FlashSaleScenario.RunAsync(fixture.Client, fixture.Clock, stock: 300, buyers: 3000, payers: 120);
+}

@@ -1,0 +1,28 @@
+using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Tests.Grains;
+using LiveCommerce.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LiveCommerce.Tests.Postgres;
+
+public sealed class PostgresFlashSaleTests
+{
+    [Fact]
+    public async Task The_flash_sale_never_oversells_with_grain_state_in_postgres()
+    {
+        var connectionString = await PostgresDatabase.RequireAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 2, 0, 0, TimeSpan.Zero));
+        var clusterId = "pg-flash-" + Guid.NewGuid().ToString("N")[..8];
+        void Services(IServiceCollection services)
+        {
+            services.UseDomainClock(clock);
+            services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
+            services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
+        }
+        await using var a = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services);
+        await using var b = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services);
+        await FlashSaleScenario.RunAsync(a.Client, clock, stock: 200, buyers: 2000, payers: 50);
+    }
+}
