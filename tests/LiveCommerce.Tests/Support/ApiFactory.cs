@@ -1,16 +1,21 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using LiveCommerce.Grains.Common;
+using LiveCommerce.Grains.Payments.Gateway;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LiveCommerce.Tests.Support;
 
 /// <summary>
-/// The real front door (embedded profile, co-hosted silo on free ports) behind an in-memory test server.
-/// The clock is a <see cref="FakeTimeProvider"/> that tests move forward.
+/// The real front door (embedded profile, co-hosted silo on free ports) behind an in-memory test server. The
+/// business clock is a <see cref="FakeTimeProvider"/> that tests move forward; the sandbox provider's signed
+/// callbacks reach the callback endpoint through the test server.
 /// </summary>
 public class ApiFactory : WebApplicationFactory<Program>
 {
@@ -23,7 +28,17 @@ public class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("LiveCommerce:Silo:SiloPort", FreePorts.Next().ToString());
         builder.UseSetting("LiveCommerce:Silo:GatewayPort", FreePorts.Next().ToString());
         builder.UseSetting("LiveCommerce:ClusterId", "api-tests-" + Guid.NewGuid().ToString("N")[..8]);
-        builder.ConfigureTestServices(services => services.UseDomainClock(Clock));
+        builder.UseSetting("LiveCommerce:Payments:Sandbox:CompletionDelay", "00:00:00.050");
+        // Tests move the clock by days; a year-long token outlives them.
+        builder.UseSetting("LiveCommerce:Auth:TokenLifetimeMinutes", "525600");
+        builder.UseSetting("LiveCommerce:Payments:Sandbox:CallbackUrl", "http://localhost/v1/payments/callbacks/sandbox");
+        builder.ConfigureTestServices(services =>
+        {
+            services.UseDomainClock(Clock);
+            services.AddSingleton<IPaymentCallbackSender>(sp => new TestServerCallbackSender(this,
+                sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<SandboxGatewayOptions>>(),
+                sp.GetRequiredKeyedService<TimeProvider>(DomainClock.Key), sp.GetRequiredService<ILogger<HttpPaymentCallbackSender>>()));
+        });
     }
 
     /// <summary>A client carrying a development token for <paramref name="subject"/> in <paramref name="role"/>.</summary>
@@ -38,4 +53,11 @@ public class ApiFactory : WebApplicationFactory<Program>
     }
 
     private sealed record TokenBody(string AccessToken);
+
+    /// <summary>The production sender (same signing, same retries), pointed at the in-memory server.</summary>
+    private sealed class TestServerCallbackSender(ApiFactory factory, IHttpClientFactory clients, IOptions<SandboxGatewayOptions> options,
+        TimeProvider clock, ILogger<HttpPaymentCallbackSender> logger) : HttpPaymentCallbackSender(clients, options, clock, logger)
+    {
+        protected override HttpClient CreateClient() => factory.Server.CreateClient();
+    }
 }

@@ -1,6 +1,7 @@
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Payments.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
@@ -20,6 +21,10 @@ public class ClusterFixture : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;
 
+    /// <summary>This cluster's own provider records and ledger (shared by its silos, like a database would be).</summary>
+    public InMemorySandboxStore Sandbox { get; } = new();
+    public InMemoryLedgerStore Ledger { get; } = new();
+
     protected virtual short Silos => 2;
 
     /// <summary>Adjusts silo services (sandbox fault rates, policies) after the production registrations.</summary>
@@ -33,6 +38,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.AddLiveCommerceRuntime(new LiveCommerceOptions());
             silo.Services.UseDomainClock(Clock);
             silo.Services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
+            silo.Services.Replace(ServiceDescriptor.Singleton<ISandboxStore>(Sandbox));
+            silo.Services.Replace(ServiceDescriptor.Singleton<ILedgerStore>(Ledger));
             silo.Services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
             ConfigureServices(silo.Services);
         });

@@ -5,7 +5,7 @@ using LiveCommerce.Contracts.Rooms;
 namespace LiveCommerce.Tests.Support;
 
 /// <summary>A streamer live in a room with one product on the shelf, and helpers to buy it. Ids are unique per scenario.</summary>
-public sealed class ShopScenario(IGrainFactory grains, string? prefix = null)
+public sealed class ShopScenario(IGrainFactory grains, string? prefix = null, string platformAccountId = "platform")
 {
     public string Prefix { get; } = prefix ?? "t" + Guid.NewGuid().ToString("N")[..8];
     public string StreamerId => Prefix + "-streamer";
@@ -14,16 +14,18 @@ public sealed class ShopScenario(IGrainFactory grains, string? prefix = null)
     public string RoomId => Prefix + "-room";
     public string DistributorId(int level) => $"{Prefix}-d{level}";
     public ILiveRoomGrain Room => grains.GetGrain<ILiveRoomGrain>(RoomId);
+    public string PlatformAccountId => platformAccountId;
+    public IEnumerable<string> AccountIds => [MerchantId, StreamerId, platformAccountId, .. Enumerable.Range(1, 6).Select(DistributorId)];
 
     /// <summary>Seller 70%, streamer 15%, one distributor 10%, platform 5%.</summary>
     public SplitPlan DefaultPlan() => new([
         new SplitShare(PartyRole.Seller, MerchantId, 7000), new SplitShare(PartyRole.Streamer, StreamerId, 1500),
-        new SplitShare(PartyRole.Distributor, DistributorId(1), 1000, 1), new SplitShare(PartyRole.Platform, "platform", 500)]);
+        new SplitShare(PartyRole.Distributor, DistributorId(1), 1000, 1), new SplitShare(PartyRole.Platform, platformAccountId, 500)]);
 
     /// <summary>Seller, streamer, platform and six distributor levels.</summary>
     public SplitPlan SixLevelPlan() => new([
         new SplitShare(PartyRole.Seller, MerchantId, 5000), new SplitShare(PartyRole.Streamer, StreamerId, 1500),
-        new SplitShare(PartyRole.Platform, "platform", 500),
+        new SplitShare(PartyRole.Platform, platformAccountId, 500),
         new SplitShare(PartyRole.Distributor, DistributorId(1), 1000, 1), new SplitShare(PartyRole.Distributor, DistributorId(2), 800, 2),
         new SplitShare(PartyRole.Distributor, DistributorId(3), 500, 3), new SplitShare(PartyRole.Distributor, DistributorId(4), 300, 4),
         new SplitShare(PartyRole.Distributor, DistributorId(5), 250, 5), new SplitShare(PartyRole.Distributor, DistributorId(6), 150, 6)]);
