@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using HdrHistogram;
+using LiveCommerce.Benchmarks;
+using LiveCommerce.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Orleans;
+
+// Usage: dotnet run -c Release --project tests/Benchmarks -- room --connection "<npgsql>" [--seconds 15] [--warmup 3] [--concurrency 200] [--rounds 2]
+var options = Args.Parse(args);
+if (options.Command is not "room")
+{
+    Console.WriteLine("""
+        LiveCommerce benchmarks (need PostgreSQL; see docs/BENCHMARKS.md)
+          room   reservations/s on one hot LiveRoom grain vs a naive one-write-per-reservation grain
+        options: --connection <npgsql connection string> (or LIVECOMMERCE_BENCH_POSTGRES)
+                 --seconds N (15) --warmup N (3) --concurrency N (200) --rounds N (2) --out DIR (results/bench)
+        """);
+    return options.Command is "help" or "--help" ? 0 : 2;
+}
+
+await new PostgresSchema(NullLogger<PostgresSchema>.Instance).ApplyAsync(options.Connection);
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["LiveCommerce:Profile"] = "Postgres",
+    ["LiveCommerce:ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..6],
+    ["LiveCommerce:ServiceId"] = "bench",
+    ["LiveCommerce:Silo:SiloPort"] = "11811",
+    ["LiveCommerce:Silo:GatewayPort"] = "30811",
+    ["LiveCommerce:Postgres:ConnectionString"] = options.Connection,
+});
+builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
+using var host = builder.Build();
+await host.StartAsync();
+var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+var results = new List<RoomReservationBenchmark.Result>();
+for (var round = 0; round < options.Rounds; round++)
+{
+    foreach (var naive in new[] { false, true })
+    {
+        var writesBefore = await StorageWritesAsync(options.Connection);
+        var result = naive
+            ? await RoomReservationBenchmark.RunNaiveAsync(grains, options.Concurrency, options.Duration, options.Warmup)
+            : await RoomReservationBenchmark.RunRealAsync(grains, options.Concurrency, options.Duration, options.Warmup);
+        await Task.Delay(1500); // PostgreSQL publishes table statistics shortly after commit
+        result = result with { StorageWrites = await StorageWritesAsync(options.Connection) - writesBefore };
+        results.Add(result);
+        Console.WriteLine($"round {round + 1}: {result.Name}: {result.PerSecond:F0} reservations/s, {result.StorageWrites} state writes (incl. warm-up)");
+    }
+}
+await host.StopAsync();
+
+var report = Report(results, options);
+Console.WriteLine();
+Console.WriteLine(report);
+Directory.CreateDirectory(options.OutDir);
+await File.WriteAllTextAsync(Path.Combine(options.OutDir, "room-reservations.md"), report);
+return 0;
+
+static async Task<long> StorageWritesAsync(string connection)
+{
+    await using var c = new NpgsqlConnection(connection);
+    await c.OpenAsync();
+    await using var cmd = new NpgsqlCommand("SELECT coalesce(sum(n_tup_upd + n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage'", c);
+    return (long)(await cmd.ExecuteScalarAsync())!;
+}
+
+static string Report(List<RoomReservationBenchmark.Result> results, Args options)
+{
+    double Ms(LongHistogram h, double p) => h.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
+    var sb = new StringBuilder();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Hot room, {options.Concurrency} concurrent callers, {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up, {Environment.ProcessorCount} cores, PostgreSQL storage");
+    sb.AppendLine();
+    sb.AppendLine("| grain | round | reservations/s | p50 ms (reserve + commit) | p99 ms | state writes | reservations per write |");
+    sb.AppendLine("|---|---|---|---|---|---|---|");
+    var round = 0;
+    foreach (var r in results)
+    {
+        // Writes are counted over warm-up and measurement, so divide by every reservation made in both.
+        var perWrite = r.StorageWrites == 0 ? 0 : (double)r.AllReservations / r.StorageWrites;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {round / 2 + 1} | {r.PerSecond:F0} | {Ms(r.Latency, 50):F1} | {Ms(r.Latency, 99):F1} | {r.StorageWrites} | {perWrite:F1} |");
+        round++;
+    }
+    var real = results.Where((_, i) => i % 2 == 0).Average(r => r.PerSecond);
+    var naive = results.Where((_, i) => i % 2 == 1).Average(r => r.PerSecond);
+    sb.AppendLine();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Mean: coalesced {real:F0}/s, naive {naive:F0}/s, ratio {real / naive:F1}x.");
+    return sb.ToString();
+}
+
+sealed record Args(string Command, string Connection, TimeSpan Duration, TimeSpan Warmup, int Concurrency, int Rounds, string OutDir)
+{
+    public static Args Parse(string[] args)
+    {
+        string Get(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        return new Args(
+            args.Length > 0 ? args[0] : "help",
+            Get("--connection", Environment.GetEnvironmentVariable("LIVECOMMERCE_BENCH_POSTGRES") ?? ""),
+            TimeSpan.FromSeconds(int.Parse(Get("--seconds", "15"), CultureInfo.InvariantCulture)),
+            TimeSpan.FromSeconds(int.Parse(Get("--warmup", "3"), CultureInfo.InvariantCulture)),
+            int.Parse(Get("--concurrency", "200"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--rounds", "2"), CultureInfo.InvariantCulture),
+            Get("--out", "results/bench"));
+    }
+}
