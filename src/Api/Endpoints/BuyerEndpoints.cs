@@ -9,6 +9,7 @@ public static class BuyerEndpoints
 {
     public sealed record RegisterBuyerRequest(string? City, string? DisplayName);
     public sealed record OrderPage(IReadOnlyList<OrderView> Items, int Total, int Offset, int Limit);
+    public sealed record RepurchaseRequest(string? RoomId, int? Quantity, long? MaxAmountPerOrder, int? PeriodDays);
 
     public static void MapBuyerEndpoints(this RouteGroupBuilder v1)
     {
@@ -41,6 +42,33 @@ public static class BuyerEndpoints
             http.User.EnsureIsOrAdmin(buyerId);
             return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Unfollow(Ids.Require(streamerId, "streamerId")));
         }).RequireAuthorization(Roles.Buyer);
+
+        // Password-free repurchase: a standing authorization to buy a product again every period, up to a cap.
+        buyers.MapPut("/{buyerId}/repurchase-plans/{productId}", async (string buyerId, string productId, RepurchaseRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            Ids.Require(productId, "productId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            var command = new GrantRepurchase(buyerId, Ids.Require(body.RoomId, "roomId"), productId, RequestHelpers.Require(body.Quantity, "quantity"),
+                RequestHelpers.Require(body.MaxAmountPerOrder, "maxAmountPerOrder"), RequestHelpers.Require(body.PeriodDays, "periodDays"));
+            return Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{buyerId}:{productId}").Grant(command));
+        }).RequireAuthorization(Roles.Buyer);
+
+        buyers.MapGet("/{buyerId}/repurchase-plans/{productId}", async (string buyerId, string productId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            Ids.Require(productId, "productId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            return Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{buyerId}:{productId}").Get());
+        }).RequireAuthorization("authenticated");
+
+        buyers.MapDelete("/{buyerId}/repurchase-plans/{productId}", async (string buyerId, string productId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            Ids.Require(productId, "productId");
+            http.User.EnsureIsOrAdmin(buyerId);
+            return Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{buyerId}:{productId}").Revoke());
+        }).RequireAuthorization("authenticated");
 
         // A buyer's own orders, newest first, with each order's current state.
         buyers.MapGet("/{buyerId}/orders", async (string buyerId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>

@@ -70,7 +70,9 @@ public sealed record PlaceOrder(
     [property: Id(3)] int Quantity,
     [property: Id(4)] string IdempotencyKey,
     [property: Id(5)] string ClientIp,
-    [property: Id(6)] string? DeviceId);
+    [property: Id(6)] string? DeviceId,
+    // Placed by a buyer's standing repurchase authorization rather than in the live session.
+    [property: Id(7)] bool StandingAuthorization = false);
 
 public enum PlaceOutcome
 {

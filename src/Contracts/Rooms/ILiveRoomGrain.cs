@@ -105,7 +105,9 @@ public sealed record ReserveRequest(
     [property: Id(1)] string BuyerId,
     [property: Id(2)] string ProductId,
     [property: Id(3)] int Quantity,
-    [property: Id(4)] DateTimeOffset ExpiresAt);
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    // A repeat order under a buyer's standing authorization may buy from the shelf after the session ended.
+    [property: Id(5)] bool StandingAuthorization = false);
 
 public enum ReserveOutcome
 {

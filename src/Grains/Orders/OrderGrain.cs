@@ -59,7 +59,7 @@ public sealed partial class OrderGrain(
         var now = clock.GetUtcNow();
         var deadline = now + _policy.PaymentTimeout;
         var reserved = await GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId)
-            .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline));
+            .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline, command.StandingAuthorization));
         if (reserved.Outcome != ReserveOutcome.Reserved) return Refused(reserved);
 
         S.Exists = true;

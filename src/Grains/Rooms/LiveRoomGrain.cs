@@ -256,10 +256,11 @@ public sealed class LiveRoomGrain(
             var item0 = _live.Shelf[existing.ProductId];
             return Reserved(item0, existing.UnitPrice);
         }
-        if (_live.Status != RoomStatus.Live) return Refused(ReserveOutcome.RoomNotLive);
+        var open = _live.Status == RoomStatus.Live || request.StandingAuthorization && _live.Status == RoomStatus.Ended;
+        if (!open) return Refused(ReserveOutcome.RoomNotLive);
         if (!_live.Shelf.TryGetValue(request.ProductId, out var item)) return Refused(ReserveOutcome.NotOnShelf);
-        if (request.Quantity > item.PerOrderLimit) return Refused(ReserveOutcome.OverPerOrderLimit, item);
         if (request.Quantity <= 0) throw DomainException.Invalid("quantity", "quantity must be positive.");
+        if (request.Quantity > item.PerOrderLimit) return Refused(ReserveOutcome.OverPerOrderLimit, item);
         if (item.StockLeft < request.Quantity) return Refused(ReserveOutcome.SoldOut, item);
 
         // Check and take in one turn: no other call runs between these lines, so no unit is taken twice.
