@@ -94,3 +94,7 @@ public sealed record FollowChanged(
     [property: Id(1)] string BuyerId,
     [property: Id(2)] bool Following,
     [property: Id(3)] DateTimeOffset At) : DomainEvent;
+
+/// <summary>A risk rule tripped or a review was decided (stream <c>risk-events</c>/<c>all</c>).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RiskEventPublished([property: Id(0)] Risk.RiskAlert Alert) : DomainEvent;

@@ -13,6 +13,12 @@ public interface IBuyerGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<BuyerView?> Find();
 
+    /// <summary>
+    /// Counts an order attempt in the buyer's own anomaly window (orders in the last 60 s, this one included) and
+    /// returns the buyer; null when the buyer never registered.
+    /// </summary>
+    Task<BuyerAttempt?> RecordOrderAttempt(DateTimeOffset at);
+
     Task<BuyerView> Follow(string streamerId);
     Task<BuyerView> Unfollow(string streamerId);
 
@@ -43,6 +49,11 @@ public sealed record BuyerView(
     [property: Id(6)] long TotalSpent,
     [property: Id(7)] DateTimeOffset? LastPurchaseAt,
     [property: Id(8)] DateTimeOffset RegisteredAt);
+
+[GenerateSerializer, Immutable]
+public sealed record BuyerAttempt(
+    [property: Id(0)] BuyerView Buyer,
+    [property: Id(1)] int OrdersInLastMinute);
 
 [GenerateSerializer, Immutable]
 public sealed record BuyerOrderEntry(

@@ -29,6 +29,10 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<RoomView> GetView();
 
+    /// <summary>What an order for the product would cost and who sells it, for the risk check before reserving.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<RoomQuote> Quote(string productId);
+
     // Stock, called by order grains.
 
     /// <summary>Reserves units for an order; answered only once the reservation is durable. Repeating it for the same order returns the same reservation.</summary>
@@ -72,7 +76,19 @@ public sealed record ShelfItemView(
     [property: Id(7)] int Reserved,
     [property: Id(8)] int Sold,
     [property: Id(9)] int PerOrderLimit,
-    [property: Id(10)] SplitPlan SplitPlan);
+    [property: Id(10)] SplitPlan SplitPlan,
+    // The product's historical average price before the live price was set, and the risk flag the price got.
+    [property: Id(11)] long ReferencePrice,
+    [property: Id(12)] string? PriceFlag);
+
+[GenerateSerializer, Immutable]
+public sealed record RoomQuote(
+    [property: Id(0)] RoomStatus Status,
+    [property: Id(1)] bool OnShelf,
+    [property: Id(2)] string StreamerId,
+    [property: Id(3)] string? MerchantId,
+    [property: Id(4)] long LivePrice,
+    [property: Id(5)] long ReferencePrice);
 
 [GenerateSerializer, Immutable]
 public sealed record RoomView(

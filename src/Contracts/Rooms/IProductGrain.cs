@@ -10,8 +10,8 @@ public interface IProductGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<ProductView> Get();
 
-    /// <summary>Records a price the product was offered or sold at (shelf price set, order paid).</summary>
-    Task RecordPrice(long unitPrice, DateTimeOffset at);
+    /// <summary>Records a price the product is offered at; returns the product as it was before (its historical average excludes this price).</summary>
+    Task<ProductView> RecordPrice(long unitPrice, DateTimeOffset at);
 }
 
 [GenerateSerializer, Immutable]

@@ -3,6 +3,7 @@ using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Common;
+using LiveCommerce.Contracts.Risk;
 
 namespace LiveCommerce.Grains.Orders;
 
@@ -18,8 +19,8 @@ public sealed partial class OrderGrain
         if (kind is { } k) await PublishAsync(k);
     }
 
-    private void Enqueue(OutboxKind kind, string channel, long amount = 0, string? paymentId = null, string? refundId = null, DateTimeOffset? at = null) =>
-        S.Outbox.Add(new OutboxItem { Id = ++S.OutboxSequence, Kind = kind, Channel = channel, Amount = amount, PaymentId = paymentId, RefundId = refundId, At = at });
+    private void Enqueue(OutboxKind kind, string channel, long amount = 0, string? paymentId = null, string? refundId = null, DateTimeOffset? at = null, string? note = null) =>
+        S.Outbox.Add(new OutboxItem { Id = ++S.OutboxSequence, Kind = kind, Channel = channel, Amount = amount, PaymentId = paymentId, RefundId = refundId, At = at, Note = note });
 
     private void EnqueuePosting(SplitLine line, PostingKind kind, long amount, DateTimeOffset at)
     {
@@ -80,6 +81,16 @@ public sealed partial class OrderGrain
         OutboxKind.BuyerRecordPurchase => GrainFactory.GetGrain<IBuyerGrain>(S.BuyerId).RecordPurchase(OrderId, item.Amount, item.At!.Value),
         OutboxKind.GatewayRefund => gateway.Refund(item.PaymentId!, item.RefundId!, item.Amount),
         OutboxKind.ScheduleAutoConfirm => GrainFactory.GetGrain<IAutoConfirmBucketGrain>(AutoConfirmBuckets.KeyFor(item.At!.Value)).Schedule(OrderId, item.At!.Value),
+        OutboxKind.ReviewQueueAdd => GrainFactory.GetGrain<IRiskReviewQueueGrain>(RiskKey).Add(new ReviewItem(OrderId, S.MerchantId, S.BuyerId, item.Amount,
+            S.RiskDecisions.Where(d => d.Verdict == RiskVerdict.Review).SelectMany(d => d.Reasons).ToList(), item.At!.Value, null, null, null)),
+        OutboxKind.ReviewQueueDecided => GrainFactory.GetGrain<IRiskReviewQueueGrain>(RiskKey).MarkDecided(OrderId,
+            Enum.Parse<ReviewDecision>(item.Note!.Split('|')[0]), item.Note.Split('|')[1], item.At!.Value),
+        OutboxKind.RiskCountPaid => Task.WhenAll(
+            GrainFactory.GetGrain<IScopeCounterGrain>("room:" + S.RoomId).RecordPaid(OrderId, item.At!.Value),
+            GrainFactory.GetGrain<IScopeCounterGrain>("merchant:" + S.MerchantId).RecordPaid(OrderId, item.At!.Value)),
+        OutboxKind.RiskCountRefunded => Task.WhenAll(
+            GrainFactory.GetGrain<IScopeCounterGrain>("room:" + S.RoomId).RecordRefunded(OrderId, item.At!.Value),
+            GrainFactory.GetGrain<IScopeCounterGrain>("merchant:" + S.MerchantId).RecordRefunded(OrderId, item.At!.Value)),
         _ => throw new ArgumentOutOfRangeException(nameof(item), item.Kind, null),
     };
 

@@ -19,6 +19,7 @@ public sealed partial class OrderGrain(
     [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> persisted,
     IPaymentGateway gateway,
     IOptions<OrderPolicy> orderPolicy,
+    BusinessCalendar calendar,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain
 {
@@ -53,10 +54,16 @@ public sealed partial class OrderGrain(
                 "This Idempotency-Key was already used for a different order.");
         }
 
-        var buyer = await GrainFactory.GetGrain<IBuyerGrain>(command.BuyerId).Find()
-            ?? throw DomainException.NotFound("buyer", command.BuyerId);
-
         var now = clock.GetUtcNow();
+        var risk = await AssessPlacementAsync(command, now);
+        if (risk.Assessment.Verdict == RiskVerdict.Reject)
+        {
+            // Refused before any stock is touched; nothing is stored for an order that never existed.
+            await ReportAsync(risk.Assessment, "placement", null, command.RoomId, risk.Quote.MerchantId, command.ProductId, command.BuyerId, command.ClientIp, now);
+            return new PlaceOrderResult(PlaceOutcome.RiskRejected, null, "The order was rejected by risk control.",
+                risk.Assessment.Hits.Select(h => $"{h.RuleId}: {h.Reason}").ToList());
+        }
+        var buyer = risk.Buyer.Buyer;
         var deadline = now + _policy.PaymentTimeout;
         var reserved = await GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId)
             .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline, command.StandingAuthorization));
@@ -82,9 +89,14 @@ public sealed partial class OrderGrain(
         S.Status = OrderStatus.PendingPayment;
         S.PlacedAt = now;
         S.PaymentDeadline = deadline;
+        S.ReferencePrice = risk.Quote.ReferencePrice;
+        S.BuyerRegisteredAt = buyer.RegisteredAt;
+        S.BuyerPreviousOrders = buyer.OrderCount;
+        S.RiskDecisions.Add(Decision(risk.Assessment, "placement", now));
         Enqueue(OutboxKind.BuyerRecordOrder, "buyer");
         await CommitAsync(OrderEventKind.Placed);
-        return new PlaceOrderResult(PlaceOutcome.Placed, View(), null, []);
+        await ReportAsync(risk.Assessment, "placement", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
+        return new PlaceOrderResult(PlaceOutcome.Placed, View(), null, risk.Assessment.Hits.Select(h => $"{h.RuleId}: {h.Reason}").ToList());
     }
 
     public Task<OrderView> Get()
@@ -164,19 +176,37 @@ public sealed partial class OrderGrain(
     private async Task ApplyPaidAsync(PaymentAttempt attempt)
     {
         var now = clock.GetUtcNow();
-        S.PaidPaymentId = attempt.PaymentId;
         S.PaidAmount = attempt.Captured;
+        var risk = await AssessPaymentAsync(now);
+        if (risk.Verdict == RiskVerdict.Reject)
+        {
+            // Rejected when the money arrives: the order is cancelled, its units go back and the payment is returned.
+            S.PaidAmount = 0;
+            S.Status = OrderStatus.Cancelled;
+            S.CancelledAt = now;
+            S.CancelReason = CancelReason.RiskRejected;
+            S.RiskDecisions.Add(Decision(risk, "payment", now));
+            attempt.RefundedInFull = true;
+            S.ExtraPaymentsRefunded += attempt.Captured;
+            Enqueue(OutboxKind.RoomRelease, "room");
+            Enqueue(OutboxKind.GatewayRefund, "gateway", amount: attempt.Captured, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
+            await CommitAsync(OrderEventKind.Cancelled);
+            await ReportAsync(risk, "payment", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
+            return;
+        }
+
+        S.PaidPaymentId = attempt.PaymentId;
         S.PaidAt = now;
         S.Status = OrderStatus.Paid;
-
-        var reasons = new List<string>();
-        if (attempt.Captured != S.Amount) reasons.Add($"payment.amount_mismatch: paid {attempt.Captured}, due {S.Amount}");
-        if (reasons.Count > 0)
+        S.RiskDecisions.Add(Decision(risk, "payment", now));
+        if (attempt.Captured != S.Amount)
         {
             // Money that does not match the order is not credited silently: it is held for review.
-            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Review, reasons, "payment", now));
-            S.OnHold = true;
+            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Review, [$"payment.amount_mismatch: paid {attempt.Captured}, due {S.Amount}"], "payment", now));
         }
+        // Review at placement or at payment, or a mismatch: the money stays in escrow on hold until an admin decides.
+        S.OnHold = S.RiskDecisions.Any(d => d.Verdict == RiskVerdict.Review && d.Stage is "placement" or "payment");
+        if (S.OnHold) Enqueue(OutboxKind.ReviewQueueAdd, "review", amount: S.PaidAmount, at: now);
 
         var parts = SplitCalculator.Split(S.PaidAmount, S.Plan!);
         S.Lines = S.Plan!.Shares.Select((share, i) => new SplitLine
@@ -193,7 +223,9 @@ public sealed partial class OrderGrain(
         foreach (var line in S.Lines.Where(l => l.Amount > 0))
             EnqueuePosting(line, S.OnHold ? PostingKind.CreditOnHold : PostingKind.CreditPending, line.Amount, now);
         Enqueue(OutboxKind.BuyerRecordPurchase, "buyer", amount: S.PaidAmount, at: now);
+        Enqueue(OutboxKind.RiskCountPaid, "risk", at: now);
         await CommitAsync(OrderEventKind.Paid);
+        await ReportAsync(risk, "payment", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
     }
 
     // ---- lifecycle --------------------------------------------------------------------------------
@@ -383,6 +415,7 @@ public sealed partial class OrderGrain(
         });
         S.RefundedAmount += amount;
         Enqueue(OutboxKind.GatewayRefund, "gateway", amount: amount, paymentId: S.PaidPaymentId, refundId: refundId);
+        Enqueue(OutboxKind.RiskCountRefunded, "risk", at: now);
 
         if (S.RefundedAmount == S.PaidAmount)
         {
@@ -408,6 +441,7 @@ public sealed partial class OrderGrain(
             }
             S.OnHold = false;
             S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Allow, [$"review.released by {resolution.AdminId}{note}"], "review", now));
+            Enqueue(OutboxKind.ReviewQueueDecided, "review", at: now, note: $"{ReviewDecision.Release}|{resolution.AdminId}");
             await CommitAsync(null);
         }
         else
@@ -416,6 +450,7 @@ public sealed partial class OrderGrain(
             ApplyRefund($"review-reject-{S.Refunds.Count + 1}", S.PaidAmount - S.RefundedAmount, "rejected by risk review",
                 RefundInitiator.System, resolution.AdminId, now);
             S.CancelReason = CancelReason.RiskRejected;
+            Enqueue(OutboxKind.ReviewQueueDecided, "review", at: now, note: $"{ReviewDecision.Reject}|{resolution.AdminId}");
             await CommitAsync(OrderEventKind.Refunded);
         }
         return View();

@@ -49,6 +49,10 @@ public sealed class OrderState
     [Id(38)] public int OutboxSequence { get; set; }
     /// <summary>Money of payments that arrived for a cancelled or already-paid order, refunded in full.</summary>
     [Id(39)] public long ExtraPaymentsRefunded { get; set; }
+    // Facts kept from placement for the payment-stage risk check.
+    [Id(40)] public long ReferencePrice { get; set; }
+    [Id(41)] public DateTimeOffset BuyerRegisteredAt { get; set; }
+    [Id(42)] public int BuyerPreviousOrders { get; set; }
 }
 
 public enum AttemptStatus { Open = 0, Succeeded = 1, Failed = 2 }
@@ -106,6 +110,10 @@ public enum OutboxKind
     BuyerRecordPurchase = 5,
     GatewayRefund = 6,
     ScheduleAutoConfirm = 7,
+    ReviewQueueAdd = 8,
+    ReviewQueueDecided = 9,
+    RiskCountPaid = 10,
+    RiskCountRefunded = 11,
 }
 
 /// <summary>
@@ -124,4 +132,5 @@ public sealed class OutboxItem
     [Id(6)] public string? PaymentId { get; set; }
     [Id(7)] public string? RefundId { get; set; }
     [Id(8)] public DateTimeOffset? At { get; set; }
+    [Id(9)] public string? Note { get; set; }
 }

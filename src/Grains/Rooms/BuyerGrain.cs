@@ -60,6 +60,16 @@ public sealed class BuyerGrain(
 
     public Task<BuyerView?> Find() => Task.FromResult(state.State.Registered ? View() : null);
 
+    // The buyer's anomaly counter: memory only, the window is a minute long.
+    private readonly Risk.SlidingWindow _attempts = new();
+
+    public Task<BuyerAttempt?> RecordOrderAttempt(DateTimeOffset at)
+    {
+        if (!state.State.Registered) return Task.FromResult<BuyerAttempt?>(null);
+        var (lastMinute, _) = _attempts.Record(BuyerId, at, Risk.SlidingWindow.Minute);
+        return Task.FromResult<BuyerAttempt?>(new BuyerAttempt(View(), lastMinute));
+    }
+
     public async Task<BuyerView> Follow(string streamerId)
     {
         RequireRegistered();

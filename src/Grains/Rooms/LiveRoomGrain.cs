@@ -4,6 +4,8 @@ using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Splits;
+using LiveCommerce.Contracts.Risk;
+using LiveCommerce.Grains.Risk;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Serialization;
@@ -136,6 +138,9 @@ public sealed class LiveRoomGrain(
             throw DomainException.Conflict("shelf.already_listed", $"Product '{productId}' is already on the shelf; change its price or add stock instead.");
         }
 
+        var (reference, flag) = await CheckPriceAsync(productId, command.LivePrice, product.MerchantId);
+        if (_live.Shelf.ContainsKey(productId))
+            throw DomainException.Conflict("shelf.already_listed", $"Product '{productId}' is already on the shelf; change its price or add stock instead.");
         var item = new ShelfItem
         {
             ProductId = productId,
@@ -148,10 +153,11 @@ public sealed class LiveRoomGrain(
             StockLeft = command.Stock,
             PerOrderLimit = limit,
             SplitPlan = command.SplitPlan,
+            ReferencePrice = reference,
+            PriceFlag = flag,
         };
         _live.Shelf[productId] = item;
         await _writer.WriteAsync();
-        await RecordPriceAsync(productId, command.LivePrice);
         return item.View();
     }
 
@@ -162,9 +168,11 @@ public sealed class LiveRoomGrain(
         ProductGrain.RequirePrice(livePrice, "livePrice");
         var item = ShelfItemOrThrow(productId);
         if (item.LivePrice == livePrice) return item.View();
+        var (reference, flag) = await CheckPriceAsync(productId, livePrice, item.MerchantId);
         item.LivePrice = livePrice; // future reservations only: open ones keep the price they were made at
+        item.ReferencePrice = reference;
+        item.PriceFlag = flag;
         await _writer.WriteAsync();
-        await RecordPriceAsync(productId, livePrice);
         return item.View();
     }
 
@@ -432,16 +440,34 @@ public sealed class LiveRoomGrain(
             await this.PublishAsync(logger, batch, (EventStreams.Rooms, RoomId), (EventStreams.Streamers, _live.StreamerId));
     }
 
-    private async Task RecordPriceAsync(string productId, long price)
+    /// <summary>
+    /// Records the new price in the product's history and checks it against the history before it (the price-deviation
+    /// rule): a price far below the historical average is flagged on the shelf and reported to risk operators.
+    /// </summary>
+    private async Task<(long Reference, string? Flag)> CheckPriceAsync(string productId, long price, string merchantId)
     {
-        try
-        {
-            await GrainFactory.GetGrain<IProductGrain>(productId).RecordPrice(price, clock.GetUtcNow());
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Could not record price {Price} of product {ProductId}", price, productId);
-        }
+        var before = await GrainFactory.GetGrain<IProductGrain>(productId).RecordPrice(price, clock.GetUtcNow());
+        var rules = await GrainFactory.GetGrain<IRiskRulesGrain>(RiskRulesKey).GetRules();
+        var rule = rules.Find(RiskRuleCatalog.PriceDeviation);
+        if (rule is not { Enabled: true }) return (before.HistoricalAveragePrice, null);
+        var reason = RiskEngine.PriceDeviation(rule, price, before.HistoricalAveragePrice);
+        if (reason is null) return (before.HistoricalAveragePrice, null);
+        var hit = new RiskHit(rule.RuleId, rule.Action, rule.Severity, reason);
+        var alert = new RiskAlert($"price:{RoomId}:{productId}:{price}:{clock.GetUtcNow().ToUnixTimeMilliseconds()}", clock.GetUtcNow(), "price",
+            RiskVerdict.Review, [hit], null, merchantId, RoomId, productId, null, null, "price");
+        try { await GrainFactory.GetGrain<IRiskAlertsGrain>(RiskRulesKey).Record(alert); }
+        catch (Exception e) { logger.LogWarning(e, "Could not record the price alert of {ProductId}", productId); }
+        return (before.HistoricalAveragePrice, reason);
+    }
+
+    private const string RiskRulesKey = "default";
+
+    public Task<RoomQuote> Quote(string productId)
+    {
+        RequireOpened();
+        return Task.FromResult(_live.Shelf.TryGetValue(productId, out var item)
+            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice)
+            : new RoomQuote(_live.Status, false, _live.StreamerId, null, 0, 0));
     }
 
     private void OnWriteFailed(Exception e)

@@ -45,9 +45,12 @@ public sealed class ShelfItem
     [Id(9)] public int Sold { get; set; }
     [Id(10)] public int PerOrderLimit { get; set; }
     [Id(11)] public SplitPlan SplitPlan { get; set; } = new([]);
+    /// <summary>The product's historical average before the current live price was set (what risk compares against).</summary>
+    [Id(12)] public long ReferencePrice { get; set; }
+    [Id(13)] public string? PriceFlag { get; set; }
 
     public ShelfItemView View() =>
-        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan);
+        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan, ReferencePrice, PriceFlag);
 }
 
 [GenerateSerializer]

@@ -57,12 +57,14 @@ public sealed class ProductGrain(
         return Task.FromResult(View());
     }
 
-    public async Task RecordPrice(long unitPrice, DateTimeOffset at)
+    public async Task<ProductView> RecordPrice(long unitPrice, DateTimeOffset at)
     {
         if (!state.State.Created) throw DomainException.NotFound("product", ProductId);
         RequirePrice(unitPrice, "price");
+        var before = View();
         state.State.Prices.Record(unitPrice, at);
         await state.WriteStateAsync();
+        return before;
     }
 
     public static void RequirePrice(long price, string field)

@@ -44,7 +44,7 @@ public sealed class HttpShop
         shop.Merchant = await api.ClientAs(shop.MerchantId, "merchant");
         shop.Admin = await api.ClientAs(shop.Prefix + "-admin", "admin");
         await Ok(shop.Streamer.PutAsJsonAsync($"/v1/streamers/{shop.StreamerId}", new { displayName = "Streamer", homeCity = "Hangzhou" }));
-        await Ok(shop.Merchant.PutAsJsonAsync($"/v1/products/{shop.ProductId}", new { name = "Face cream", category = "beauty", listPrice = 12900 }));
+        await Ok(shop.Merchant.PutAsJsonAsync($"/v1/products/{shop.ProductId}", new { name = "Face cream", category = "beauty", listPrice = livePrice + livePrice / 5 }));
         var open = new HttpRequestMessage(HttpMethod.Post, "/v1/rooms") { Content = JsonContent.Create(new { title = "Evening show", city = "Hangzhou" }) };
         open.Headers.Add("Idempotency-Key", shop.Prefix);
         var room = await Read(await shop.Streamer.SendAsync(open), HttpStatusCode.Created);

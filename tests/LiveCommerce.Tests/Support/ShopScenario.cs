@@ -33,7 +33,8 @@ public sealed class ShopScenario(IGrainFactory grains, string? prefix = null, st
     public async Task SetUpAsync(int stock, long livePrice = 9900, SplitPlan? plan = null, int? perOrderLimit = null, string city = "Hangzhou")
     {
         await grains.GetGrain<IStreamerGrain>(StreamerId).CreateProfile(new CreateStreamerProfile("Streamer " + Prefix, city));
-        await grains.GetGrain<IProductGrain>(ProductId).Create(MerchantId, new CreateProduct("Lipstick", "beauty", 12900));
+        // List price a sixth above the live price: a normal live discount, far from the price-deviation rule.
+        await grains.GetGrain<IProductGrain>(ProductId).Create(MerchantId, new CreateProduct("Lipstick", "beauty", livePrice + livePrice / 5));
         await Room.Open(StreamerId, new OpenRoom("Flash sale", city));
         await Room.ListProduct(StreamerId, new ListProduct(ProductId, livePrice, stock, plan ?? DefaultPlan(), perOrderLimit));
         await Room.StartLive(StreamerId);
@@ -49,8 +50,15 @@ public sealed class ShopScenario(IGrainFactory grains, string? prefix = null, st
 
     public IOrderGrain Order(string buyerId, string key) => grains.GetGrain<IOrderGrain>(OrderIds.FromIdempotencyKey(buyerId, key));
 
-    public Task<PlaceOrderResult> PlaceAsync(string buyerId, int quantity = 1, string key = "k1") =>
-        Order(buyerId, key).Place(new PlaceOrder(buyerId, RoomId, ProductId, quantity, key, "10.0.0.1", null));
+    public Task<PlaceOrderResult> PlaceAsync(string buyerId, int quantity = 1, string key = "k1", string? clientIp = null, string? deviceId = null) =>
+        Order(buyerId, key).Place(new PlaceOrder(buyerId, RoomId, ProductId, quantity, key, clientIp ?? IpOf(buyerId), deviceId));
+
+    /// <summary>Each buyer its own address, as on a real network (one shared IP would trip the burst rules).</summary>
+    public static string IpOf(string buyerId)
+    {
+        var h = (uint)Contracts.Events.EventStreams.StableHash(buyerId);
+        return $"10.{(h >> 16) & 255}.{(h >> 8) & 255}.{h & 255}";
+    }
 
     /// <summary>Starts payment at the sandbox and waits for its callback to mark the order paid.</summary>
     public async Task<OrderView> PayAsync(string buyerId, string key = "k1")

@@ -1,0 +1,107 @@
+using LiveCommerce.Contracts.Risk;
+using LiveCommerce.Grains.Common;
+using LiveCommerce.Grains.Hosting;
+using Orleans.Concurrency;
+using Orleans.Serialization;
+
+namespace LiveCommerce.Grains.Risk;
+
+/// <summary>
+/// Sliding windows of one IP or device. Memory only (the windows are minutes long); a short collection age makes an
+/// idle counter deactivate, which drops its windows.
+/// </summary>
+[CollectionAgeLimit(Minutes = 15)]
+public sealed class SourceCounterGrain : Grain, ISourceCounterGrain
+{
+    private readonly SlidingWindow _window = new();
+
+    public Task<SourceActivity> RecordAttempt(string buyerId, DateTimeOffset at, TimeSpan distinctWindow)
+    {
+        var (lastMinute, distinct) = _window.Record(buyerId, at, distinctWindow);
+        return Task.FromResult(new SourceActivity(lastMinute, distinct));
+    }
+}
+
+[GenerateSerializer]
+public sealed class ScopeCounterState
+{
+    [Id(0)] public HourlyCounts Counts { get; set; } = new();
+}
+
+/// <summary>
+/// Hourly counts of a room, merchant or product. Reentrant; counts are persisted by a flush timer, not per order
+/// (a crash loses at most one flush interval of counts), so the baselines survive restarts without a write per order.
+/// </summary>
+[Reentrant]
+public sealed class ScopeCounterGrain(
+    [PersistentState("riskScopeCounter", StorageNames.Risk)] IPersistentState<ScopeCounterState> persisted,
+    DeepCopier copier,
+    ILogger<ScopeCounterGrain> logger) : Grain, IScopeCounterGrain
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
+    private HourlyCounts _counts = null!;
+    private bool _dirty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _counts = persisted.State.Counts;
+        this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(FlushInterval, FlushInterval) { Interleave = true });
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+
+    public Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight)
+    {
+        if (countTowardsNight)
+        {
+            _counts.At(at).Orders++;
+            _dirty = true;
+        }
+        return Read(at);
+    }
+
+    public Task<ScopeActivity> Read(DateTimeOffset at)
+    {
+        var (paid, refunded) = _counts.Last24Hours(at);
+        return Task.FromResult(new ScopeActivity(this.GetPrimaryKeyString(), _counts.Orders(HourlyCounts.HourOf(at)), _counts.BaselineTimes7(at), paid, refunded));
+    }
+
+    public Task RecordPaid(string orderId, DateTimeOffset at)
+    {
+        _counts.At(at).Paid++;
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task RecordRefunded(string orderId, DateTimeOffset at)
+    {
+        _counts.At(at).Refunded++;
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public async Task SeedOrders(DateTimeOffset hour, long orders)
+    {
+        if (orders < 0) throw DomainException.Invalid("orders", "orders must not be negative.");
+        _counts.At(hour).Orders += orders;
+        _dirty = true;
+        await FlushAsync();
+    }
+
+    private async Task FlushAsync()
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        try
+        {
+            persisted.State = copier.Copy(new ScopeCounterState { Counts = _counts });
+            await persisted.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            _dirty = true;
+            logger.LogWarning(e, "Could not persist risk counters of {Scope}", this.GetPrimaryKeyString());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using LiveCommerce.Contracts.Events;
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Risk;
+using LiveCommerce.Grains.Common;
+using LiveCommerce.Grains.Hosting;
+using Orleans.Concurrency;
+using Orleans.Serialization;
+
+namespace LiveCommerce.Grains.Risk;
+
+[GenerateSerializer]
+public sealed class RiskAlertsState
+{
+    [Id(0)] public List<RiskAlert> Recent { get; set; } = [];
+    [Id(1)] public Dictionary<string, long> CountsByRule { get; set; } = [];
+}
+
+/// <summary>
+/// Recent risk events for operators: a bounded ring of alerts (persisted by a flush timer) and counts per rule. Each
+/// alert is also published on the <c>risk-events</c> stream for other consumers.
+/// </summary>
+[Reentrant]
+public sealed class RiskAlertsGrain(
+    [PersistentState("riskAlerts", StorageNames.Risk)] IPersistentState<RiskAlertsState> persisted,
+    DeepCopier copier,
+    ILogger<RiskAlertsGrain> logger) : Grain, IRiskAlertsGrain
+{
+    public const int Kept = 2000;
+    private bool _dirty;
+    private RiskAlertsState _live = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _live = persisted.State;
+        this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)) { Interleave = true });
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+
+    public async Task Record(RiskAlert alert)
+    {
+        var s = _live;
+        if (s.Recent.Any(a => a.AlertId == alert.AlertId)) return;
+        s.Recent.Add(alert);
+        if (s.Recent.Count > Kept) s.Recent.RemoveRange(0, s.Recent.Count - Kept);
+        foreach (var hit in alert.Hits) s.CountsByRule[hit.RuleId] = s.CountsByRule.GetValueOrDefault(hit.RuleId) + 1;
+        _dirty = true;
+        await this.PublishAsync(logger, new RiskEventPublished(alert), (RiskStreams.Namespace, RiskStreams.Key));
+    }
+
+    public Task<IReadOnlyList<RiskAlert>> Recent(string? ruleId, string? merchantId, int limit)
+    {
+        IReadOnlyList<RiskAlert> result = _live.Recent
+            .Where(a => ruleId is null || a.Hits.Any(h => h.RuleId == ruleId) || a.Kind == ruleId)
+            .Where(a => merchantId is null || a.MerchantId == merchantId)
+            .Reverse().Take(limit).ToList();
+        return Task.FromResult(result);
+    }
+
+    public Task<IReadOnlyDictionary<string, long>> CountsByRule() =>
+        Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(_live.CountsByRule));
+
+    private async Task FlushAsync()
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        try
+        {
+            await persisted.WriteSnapshotAsync(_live, copier);
+        }
+        catch (Exception e)
+        {
+            _dirty = true;
+            logger.LogWarning(e, "Could not persist risk alerts");
+        }
+    }
+}
+
+/// <summary>Where risk events are published.</summary>
+public static class RiskStreams
+{
+    public const string Namespace = "risk-events";
+    public const string Key = "all";
+}
+
+[GenerateSerializer]
+public sealed class ReviewQueueState
+{
+    [Id(0)] public Dictionary<string, ReviewItem> Pending { get; set; } = [];
+    [Id(1)] public List<ReviewItem> Decided { get; set; } = [];
+}
+
+/// <summary>Orders whose money is on hold until an admin releases or rejects it.</summary>
+public sealed class RiskReviewQueueGrain(
+    [PersistentState("riskReviewQueue", StorageNames.Risk)] IPersistentState<ReviewQueueState> persisted) : Grain, IRiskReviewQueueGrain
+{
+    public const int DecidedKept = 2000;
+
+    public async Task Add(ReviewItem item)
+    {
+        if (persisted.State.Pending.ContainsKey(item.OrderId) || persisted.State.Decided.Any(d => d.OrderId == item.OrderId && d.HeldAt == item.HeldAt)) return;
+        persisted.State.Pending[item.OrderId] = item;
+        await persisted.WriteStateAsync();
+    }
+
+    public async Task MarkDecided(string orderId, ReviewDecision decision, string decidedBy, DateTimeOffset at)
+    {
+        if (!persisted.State.Pending.Remove(orderId, out var item)) return;
+        persisted.State.Decided.Add(item with { Decision = decision, DecidedBy = decidedBy, DecidedAt = at });
+        if (persisted.State.Decided.Count > DecidedKept) persisted.State.Decided.RemoveAt(0);
+        await persisted.WriteStateAsync();
+    }
+
+    public Task<ReviewPage> Pending(int offset, int limit)
+    {
+        var all = persisted.State.Pending.Values.OrderBy(i => i.HeldAt).ThenBy(i => i.OrderId, StringComparer.Ordinal).ToList();
+        return Task.FromResult(new ReviewPage(all.Skip(offset).Take(limit).ToList(), all.Count));
+    }
+
+    public Task<ReviewPage> Decided(int offset, int limit)
+    {
+        var all = persisted.State.Decided.AsEnumerable().Reverse().ToList();
+        return Task.FromResult(new ReviewPage(all.Skip(offset).Take(limit).ToList(), all.Count));
+    }
+}
