@@ -1,6 +1,5 @@
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Hosting;
-using LiveCommerce.Grains.Rooms;
 using Orleans;
 using Orleans.Runtime;
 
@@ -14,13 +13,40 @@ public interface INaiveRoomGrain : IGrainWithStringKey
     Task Commit(string orderId);
 }
 
+/// <summary>The naive design: shelf and every open reservation in one state blob.</summary>
+[GenerateSerializer]
+public sealed class NaiveRoomState
+{
+    [Id(0)] public Dictionary<string, NaiveShelfItem> Shelf { get; set; } = [];
+    [Id(1)] public Dictionary<string, NaiveReservation> Reservations { get; set; } = [];
+}
+
+[GenerateSerializer]
+public sealed class NaiveShelfItem
+{
+    [Id(0)] public string ProductId { get; set; } = "";
+    [Id(1)] public int StockLeft { get; set; }
+    [Id(2)] public int Reserved { get; set; }
+    [Id(3)] public int Sold { get; set; }
+    [Id(4)] public long LivePrice { get; set; }
+}
+
+[GenerateSerializer]
+public sealed class NaiveReservation
+{
+    [Id(0)] public string ProductId { get; set; } = "";
+    [Id(1)] public string BuyerId { get; set; } = "";
+    [Id(2)] public int Quantity { get; set; }
+    [Id(3)] public long UnitPrice { get; set; }
+    [Id(4)] public DateTimeOffset ExpiresAt { get; set; }
+}
+
 public sealed class NaiveRoomGrain(
-    [PersistentState("naiveRoom", StorageNames.Rooms)] IPersistentState<LiveRoomState> state) : Grain, INaiveRoomGrain
+    [PersistentState("naiveRoom", StorageNames.Rooms)] IPersistentState<NaiveRoomState> state) : Grain, INaiveRoomGrain
 {
     public async Task Stock(string productId, int units)
     {
-        state.State.Opened = true;
-        state.State.Shelf[productId] = new ShelfItem { ProductId = productId, StockListed = units, StockLeft = units, PerOrderLimit = 10, LivePrice = 100 };
+        state.State.Shelf[productId] = new NaiveShelfItem { ProductId = productId, StockLeft = units, LivePrice = 100 };
         await state.WriteStateAsync();
     }
 
@@ -30,7 +56,7 @@ public sealed class NaiveRoomGrain(
         if (item.StockLeft < request.Quantity) return false;
         item.StockLeft -= request.Quantity;
         item.Reserved += request.Quantity;
-        state.State.Reservations[request.OrderId] = new Reservation
+        state.State.Reservations[request.OrderId] = new NaiveReservation
         {
             ProductId = item.ProductId, BuyerId = request.BuyerId, Quantity = request.Quantity, UnitPrice = item.LivePrice, ExpiresAt = request.ExpiresAt,
         };

@@ -14,11 +14,12 @@ using Orleans;
 
 // Usage: dotnet run -c Release --project tests/Benchmarks -- room --connection "<npgsql>" [--seconds 15] [--warmup 3] [--concurrency 200] [--rounds 2]
 var options = Args.Parse(args);
-if (options.Command is not "room")
+if (options.Command is not ("room" or "risk"))
 {
     Console.WriteLine("""
         LiveCommerce benchmarks (need PostgreSQL; see docs/BENCHMARKS.md)
           room   reservations/s on one hot LiveRoom grain vs a naive one-write-per-reservation grain
+          risk   order placement latency with every risk rule enabled vs every rule disabled
         options: --connection <npgsql connection string> (or LIVECOMMERCE_BENCH_POSTGRES)
                  --seconds N (15) --warmup N (3) --concurrency N (200) --rounds N (2) --out DIR (results/bench)
         """);
@@ -41,6 +42,30 @@ builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+if (options.Command == "risk")
+{
+    var setup = await RiskOverheadBenchmark.PrepareAsync(grains, buyerCount: 20_000);
+    var riskResults = new List<RiskOverheadBenchmark.Result>();
+    for (var round = 0; round < options.Rounds; round++)
+    {
+        foreach (var enabled in new[] { false, true })
+        {
+            await RiskOverheadBenchmark.SetAllRulesAsync(grains, enabled);
+            var r = await RiskOverheadBenchmark.RunAsync(setup, enabled ? "all rules enabled" : "all rules disabled", options.Concurrency, options.Duration, options.Warmup);
+            riskResults.Add(r);
+            Console.WriteLine($"round {round + 1}: {r.Mode}: {r.PerSecond:F0} orders/s, mean {r.MeanMs:F2} ms, rejected {r.Rejected}");
+        }
+    }
+    await RiskOverheadBenchmark.SetAllRulesAsync(grains, true);
+    await host.StopAsync();
+    var riskReport = RiskReport(riskResults, options);
+    Console.WriteLine();
+    Console.WriteLine(riskReport);
+    Directory.CreateDirectory(options.OutDir);
+    await File.WriteAllTextAsync(Path.Combine(options.OutDir, "risk-overhead.md"), riskReport);
+    return 0;
+}
 
 var results = new List<RoomReservationBenchmark.Result>();
 for (var round = 0; round < options.Rounds; round++)
@@ -94,6 +119,24 @@ static string Report(List<RoomReservationBenchmark.Result> results, Args options
     var naive = results.Where((_, i) => i % 2 == 1).Average(r => r.PerSecond);
     sb.AppendLine();
     sb.AppendLine(CultureInfo.InvariantCulture, $"Mean: coalesced {real:F0}/s, naive {naive:F0}/s, ratio {real / naive:F1}x.");
+    return sb.ToString();
+}
+
+static string RiskReport(List<RiskOverheadBenchmark.Result> results, Args options)
+{
+    double Ms(LongHistogram h, double p) => h.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
+    var sb = new StringBuilder();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Order placement, {options.Concurrency} concurrent callers, {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up per mode, {Environment.ProcessorCount} cores, PostgreSQL storage");
+    sb.AppendLine();
+    sb.AppendLine("| mode | round | orders/s | mean ms | p50 ms | p99 ms | rejected by risk |");
+    sb.AppendLine("|---|---|---|---|---|---|---|");
+    var i = 0;
+    foreach (var r in results)
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Mode} | {i++ / 2 + 1} | {r.PerSecond:F0} | {r.MeanMs:F2} | {Ms(r.Latency, 50):F2} | {Ms(r.Latency, 99):F2} | {r.Rejected} |");
+    var off = results.Where(r => r.Mode.Contains("disabled")).Average(r => r.MeanMs);
+    var on = results.Where(r => r.Mode.Contains("enabled")).Average(r => r.MeanMs);
+    sb.AppendLine();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Mean placement time: rules disabled {off:F2} ms, enabled {on:F2} ms: risk evaluation adds {(on - off) / off * 100:F1}% ({on - off:F2} ms).");
     return sb.ToString();
 }
 

@@ -8,4 +8,5 @@ public static class EmbeddedStores
 {
     public static readonly InMemoryLedgerStore Ledger = new();
     public static readonly InMemorySandboxStore Sandbox = new();
+    public static readonly Rooms.InMemoryRoomStockLedger RoomStock = new();
 }

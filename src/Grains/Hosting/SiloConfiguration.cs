@@ -9,6 +9,7 @@ using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Grains.Payments.Ledger;
 using LiveCommerce.Grains.Payments.Splits;
+using LiveCommerce.Grains.Rooms;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -116,12 +117,14 @@ public static class SiloConfiguration
             services.TryAddSingleton(_ => NpgsqlDataSource.Create(options.Postgres.EffectiveConnectionString()));
             services.TryAddSingleton<ILedgerStore, PostgresLedgerStore>();
             services.TryAddSingleton<ISandboxStore, PostgresSandboxStore>();
+            services.TryAddSingleton<IRoomStockLedger, PostgresRoomStockLedger>();
         }
         else
         {
             // Process-wide, so the silos of an in-process test cluster share them like they would share a database.
             services.TryAddSingleton<ILedgerStore>(EmbeddedStores.Ledger);
             services.TryAddSingleton<ISandboxStore>(EmbeddedStores.Sandbox);
+            services.TryAddSingleton<IRoomStockLedger>(EmbeddedStores.RoomStock);
         }
 
         services.AddHttpClient(nameof(HttpPaymentCallbackSender));

@@ -14,9 +14,10 @@ namespace LiveCommerce.Grains.Rooms;
 
 /// <summary>
 /// A live room. Reentrant, because a flash sale sends it thousands of reservations a second: each call checks and
-/// changes stock synchronously (one turn, so no two calls can take the same unit), then awaits a coalesced write,
-/// so one storage round trip persists every reservation made while the previous write was in flight. A call is
-/// answered only after a write that includes its change has completed.
+/// changes stock synchronously (one turn, so no two calls can take the same unit), then awaits a coalesced write of
+/// the stock lines that changed, so one storage round trip persists every reservation made while the previous write
+/// was in flight. A call is answered only after a write that includes its change has completed. The room's own
+/// state (status, shelf) is a separate, rarely written grain state.
 /// </summary>
 [Reentrant]
 public sealed class LiveRoomGrain(
@@ -25,6 +26,7 @@ public sealed class LiveRoomGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<RoomSettings> roomSettings,
     SplitPolicy splitPolicy,
+    IRoomStockLedger stockLedger,
     DeepCopier copier,
     ILogger<LiveRoomGrain> logger) : Grain, ILiveRoomGrain, IRemindable
 {
@@ -35,6 +37,12 @@ public sealed class LiveRoomGrain(
     private LiveRoomState _live = null!;
     private RoomAudienceState _audience = null!;
     private CoalescingWriter _writer = null!;
+    private CoalescingWriter _lineWriter = null!;
+    /// <summary>Open reservations by order id (memory; durable as stock lines).</summary>
+    private readonly Dictionary<string, StockLine> _open = [];
+    /// <summary>Stock lines changed since the last line write, by order id.</summary>
+    private Dictionary<string, StockLine> _changedLines = [];
+    private long _gmv, _ordersPaid, _refundedAmount;
     private bool _audienceDirty;
     private bool _sweeping;
     private bool _sweepReminderRegistered;
@@ -49,11 +57,40 @@ public sealed class LiveRoomGrain(
         _live = room.State;
         _audience = audience.State;
         _writer = new CoalescingWriter(() => room.WriteSnapshotAsync(_live, copier), OnWriteFailed);
+        _lineWriter = new CoalescingWriter(WriteLinesAsync, OnWriteFailed);
+        if (_live.Opened) await LoadStockAsync(cancellationToken);
         _lastFlush = clock.GetUtcNow();
         this.RegisterGrainTimer(FlushAudienceAsync, new GrainTimerCreationOptions(_settings.InteractionFlushInterval, _settings.InteractionFlushInterval) { Interleave = true });
         this.RegisterGrainTimer(SweepTickAsync, new GrainTimerCreationOptions(_settings.ReservationSweepInterval, _settings.ReservationSweepInterval) { Interleave = true });
-        _sweepReminderRegistered = _live.Reservations.Count > 0 && await this.GetReminder(SweepReminder) is not null;
+        _sweepReminderRegistered = _open.Count > 0 && await this.GetReminder(SweepReminder) is not null;
     }
+
+    /// <summary>Rebuilds the shelf counters and open reservations from the stock lines.</summary>
+    private async Task LoadStockAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await stockLedger.LoadAsync(RoomId, cancellationToken);
+        foreach (var line in snapshot.Open)
+        {
+            _open[line.OrderId] = line;
+            if (_live.Shelf.TryGetValue(line.ProductId, out var item)) item.Reserved += line.Quantity;
+        }
+        foreach (var totals in snapshot.Totals)
+        {
+            if (_live.Shelf.TryGetValue(totals.ProductId, out var item)) item.Sold = totals.SoldUnits;
+            _gmv += totals.SoldAmount;
+            _ordersPaid += totals.SoldOrders;
+            _refundedAmount += totals.ReturnedAmount;
+        }
+    }
+
+    private async Task WriteLinesAsync()
+    {
+        var changes = _changedLines;
+        _changedLines = [];
+        await stockLedger.WriteAsync(RoomId, changes.Values);
+    }
+
+    private void Change(StockLine line) => _changedLines[line.OrderId] = line;
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -150,7 +187,6 @@ public sealed class LiveRoomGrain(
             ListPrice = product.ListPrice,
             LivePrice = command.LivePrice,
             StockListed = command.Stock,
-            StockLeft = command.Stock,
             PerOrderLimit = limit,
             SplitPlan = command.SplitPlan,
             ReferencePrice = reference,
@@ -184,7 +220,6 @@ public sealed class LiveRoomGrain(
         var item = ShelfItemOrThrow(productId);
         if ((long)item.StockListed + quantity > int.MaxValue) throw DomainException.Invalid("quantity", "quantity is too large.");
         item.StockListed += quantity;
-        item.StockLeft += quantity;
         await _writer.WriteAsync();
         return item.View();
     }
@@ -258,11 +293,11 @@ public sealed class LiveRoomGrain(
     public async Task<ReserveResult> Reserve(ReserveRequest request)
     {
         RequireOpened();
-        if (_live.Reservations.TryGetValue(request.OrderId, out var existing))
+        if (_open.TryGetValue(request.OrderId, out var existing))
         {
             // A retry of a reservation that was made (and persisted) before: same answer.
-            var item0 = _live.Shelf[existing.ProductId];
-            return Reserved(item0, existing.UnitPrice);
+            await _lineWriter.WriteAsync();
+            return Reserved(_live.Shelf[existing.ProductId], existing.UnitPrice);
         }
         var open = _live.Status == RoomStatus.Live || request.StandingAuthorization && _live.Status == RoomStatus.Ended;
         if (!open) return Refused(ReserveOutcome.RoomNotLive);
@@ -272,18 +307,12 @@ public sealed class LiveRoomGrain(
         if (item.StockLeft < request.Quantity) return Refused(ReserveOutcome.SoldOut, item);
 
         // Check and take in one turn: no other call runs between these lines, so no unit is taken twice.
-        item.StockLeft -= request.Quantity;
         item.Reserved += request.Quantity;
-        _live.Reservations[request.OrderId] = new Reservation
-        {
-            ProductId = item.ProductId,
-            BuyerId = request.BuyerId,
-            Quantity = request.Quantity,
-            UnitPrice = item.LivePrice,
-            ExpiresAt = request.ExpiresAt,
-        };
+        var line = new StockLine(request.OrderId, item.ProductId, request.BuyerId, request.Quantity, item.LivePrice, request.ExpiresAt, StockLineStatus.Reserved, 0);
+        _open[request.OrderId] = line;
+        Change(line);
         var price = item.LivePrice;
-        await _writer.WriteAsync();
+        await _lineWriter.WriteAsync();
         EnsureSweepReminder();
         return Reserved(item, price);
     }
@@ -291,17 +320,25 @@ public sealed class LiveRoomGrain(
     public async Task<CommitResult> Commit(string orderId, long amountPaid)
     {
         RequireOpened();
-        if (!_live.Reservations.Remove(orderId, out var reservation))
+        if (!_open.Remove(orderId, out var reservation))
         {
-            logger.LogInformation("Commit for order {OrderId} in room {RoomId} found no reservation: a retried commit", orderId, RoomId);
+            // Not open: either this commit was done before (the line is sold) or the reservation is gone.
+            var line = _changedLines.GetValueOrDefault(orderId) ?? await stockLedger.FindAsync(RoomId, orderId);
+            if (line?.Status is StockLineStatus.Sold or StockLineStatus.Returned)
+            {
+                await _lineWriter.WriteAsync();
+                return new CommitResult(CommitOutcome.Committed);
+            }
+            logger.LogWarning("Commit for order {OrderId} in room {RoomId} found no reservation ({Status})", orderId, RoomId, line?.Status);
             return new CommitResult(CommitOutcome.NotReserved);
         }
         var item = _live.Shelf[reservation.ProductId];
         item.Reserved -= reservation.Quantity;
         item.Sold += reservation.Quantity;
-        _live.Gmv += amountPaid;
-        _live.OrdersPaid++;
-        await _writer.WriteAsync();
+        _gmv += amountPaid;
+        _ordersPaid++;
+        Change(reservation with { Status = StockLineStatus.Sold, Amount = amountPaid });
+        await _lineWriter.WriteAsync();
         return new CommitResult(CommitOutcome.Committed);
     }
 
@@ -309,22 +346,20 @@ public sealed class LiveRoomGrain(
     {
         RequireOpened();
         if (!ReleaseInMemory(orderId)) return;
-        await _writer.WriteAsync();
+        await _lineWriter.WriteAsync();
     }
 
     public async Task ReturnSold(string orderId, string productId, int quantity, long amount)
     {
         RequireOpened();
-        var now = clock.GetUtcNow();
-        foreach (var old in _live.ReturnedOrders.Where(r => r.Value < now.AddDays(-1)).Select(r => r.Key).ToList())
-            _live.ReturnedOrders.Remove(old);
-        if (!_live.ReturnedOrders.TryAdd(orderId, now)) return;
-        var item = ShelfItemOrThrow(productId);
-        var units = Math.Min(quantity, item.Sold);
-        item.Sold -= units;
-        item.StockLeft += units;
-        _live.RefundedAmount += amount;
-        await _writer.WriteAsync();
+        var line = _changedLines.GetValueOrDefault(orderId) ?? await stockLedger.FindAsync(RoomId, orderId);
+        if (line is null || line.Status != StockLineStatus.Sold) return; // never sold here, or already returned
+        if (_changedLines.GetValueOrDefault(orderId)?.Status == StockLineStatus.Returned) return; // returned by an interleaved call
+        var item = ShelfItemOrThrow(line.ProductId);
+        item.Sold -= line.Quantity;
+        _refundedAmount += line.Amount;
+        Change(line with { Status = StockLineStatus.Returned });
+        await _lineWriter.WriteAsync();
     }
 
     public async Task<int> ExpireDueReservations()
@@ -334,7 +369,7 @@ public sealed class LiveRoomGrain(
         try
         {
             var now = clock.GetUtcNow();
-            var due = _live.Reservations.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
+            var due = _open.Where(r => r.Value.ExpiresAt <= now).Select(r => r.Key).ToList();
             var released = 0;
             foreach (var chunk in due.Chunk(SweepParallelism))
             {
@@ -343,8 +378,8 @@ public sealed class LiveRoomGrain(
                 foreach (var (id, expire) in answers)
                     if (expire && ReleaseInMemory(id)) released++;
             }
-            if (released > 0) await _writer.WriteAsync();
-            if (_live.Reservations.Count == 0) await RemoveSweepReminderAsync();
+            if (released > 0) await _lineWriter.WriteAsync();
+            if (_open.Count == 0) await RemoveSweepReminderAsync();
             if (released > 0) logger.LogInformation("Room {RoomId} released {Count} expired reservation(s)", RoomId, released);
             return released;
         }
@@ -376,10 +411,9 @@ public sealed class LiveRoomGrain(
 
     private bool ReleaseInMemory(string orderId)
     {
-        if (!_live.Reservations.Remove(orderId, out var reservation)) return false;
-        var item = _live.Shelf[reservation.ProductId];
-        item.Reserved -= reservation.Quantity;
-        item.StockLeft += reservation.Quantity;
+        if (!_open.Remove(orderId, out var reservation)) return false;
+        _live.Shelf[reservation.ProductId].Reserved -= reservation.Quantity;
+        Change(reservation with { Status = StockLineStatus.Released });
         return true;
     }
 
@@ -414,7 +448,7 @@ public sealed class LiveRoomGrain(
 
     private async Task SweepTickAsync(CancellationToken cancellationToken)
     {
-        if (_live.Reservations.Count > 0) await ExpireDueReservations();
+        if (_open.Count > 0) await ExpireDueReservations();
     }
 
     private async Task FlushAudienceAsync(CancellationToken cancellationToken)
@@ -516,7 +550,7 @@ public sealed class LiveRoomGrain(
 
     private RoomView View() =>
         new(RoomId, _live.StreamerId, _live.Title, _live.City, _live.Status, _audience.CurrentViewers.Count, _audience.UniqueViewers.Count,
-            _audience.Likes, _audience.Comments, _audience.Shares, _live.Gmv, _live.OrdersPaid,
+            _audience.Likes, _audience.Comments, _audience.Shares, _gmv, _ordersPaid,
             _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => i.View()).ToList(),
             _audience.RecentComments.ToList(), _live.StartedAt, _live.EndedAt);
 }

@@ -4,9 +4,9 @@ using LiveCommerce.Contracts.Rooms;
 namespace LiveCommerce.Grains.Rooms;
 
 /// <summary>
-/// What a room must never lose: status, shelf and stock, open reservations and sales. Written on every
-/// reservation (coalesced), so it holds no per-viewer data and no closed orders: it stays small however many
-/// orders the room has taken.
+/// The room itself: status and shelf (products, prices, units listed, split plans). Changes rarely (streamer
+/// actions). Reservations and sales are stock lines in <see cref="IRoomStockLedger"/>, so this state stays small
+/// however many orders the room takes.
 /// </summary>
 [GenerateSerializer]
 public sealed class LiveRoomState
@@ -20,13 +20,6 @@ public sealed class LiveRoomState
     [Id(6)] public DateTimeOffset? StartedAt { get; set; }
     [Id(7)] public DateTimeOffset? EndedAt { get; set; }
     [Id(8)] public Dictionary<string, ShelfItem> Shelf { get; set; } = [];
-    /// <summary>Open (unpaid) reservations by order id.</summary>
-    [Id(9)] public Dictionary<string, Reservation> Reservations { get; set; } = [];
-    [Id(10)] public long Gmv { get; set; }
-    [Id(11)] public long OrdersPaid { get; set; }
-    [Id(12)] public long RefundedAmount { get; set; }
-    /// <summary>Orders whose sold units came back to the shelf, with when; kept a day to make that idempotent.</summary>
-    [Id(13)] public Dictionary<string, DateTimeOffset> ReturnedOrders { get; set; } = [];
 }
 
 [GenerateSerializer]
@@ -40,9 +33,10 @@ public sealed class ShelfItem
     [Id(5)] public long LivePrice { get; set; }
     /// <summary>Every unit ever put on this shelf: StockLeft + Reserved + Sold always equals it.</summary>
     [Id(6)] public int StockListed { get; set; }
-    [Id(7)] public int StockLeft { get; set; }
-    [Id(8)] public int Reserved { get; set; }
-    [Id(9)] public int Sold { get; set; }
+    // Derived from the stock lines when the room activates, kept current in memory; not persisted here.
+    [NonSerialized] public int Reserved;
+    [NonSerialized] public int Sold;
+    public int StockLeft => StockListed - Reserved - Sold;
     [Id(10)] public int PerOrderLimit { get; set; }
     [Id(11)] public SplitPlan SplitPlan { get; set; } = new([]);
     /// <summary>The product's historical average before the current live price was set (what risk compares against).</summary>
@@ -51,16 +45,6 @@ public sealed class ShelfItem
 
     public ShelfItemView View() =>
         new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan, ReferencePrice, PriceFlag);
-}
-
-[GenerateSerializer]
-public sealed class Reservation
-{
-    [Id(0)] public string ProductId { get; set; } = "";
-    [Id(1)] public string BuyerId { get; set; } = "";
-    [Id(2)] public int Quantity { get; set; }
-    [Id(3)] public long UnitPrice { get; set; }
-    [Id(4)] public DateTimeOffset ExpiresAt { get; set; }
 }
 
 /// <summary>

@@ -21,8 +21,14 @@ public sealed class PostgresFlashSaleTests
             services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
             services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
         }
-        await using var a = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services);
-        await using var b = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services);
-        await FlashSaleScenario.RunAsync(a.Client, clock, stock: 200, buyers: 2000, payers: 50);
+        LiveCommerce.Contracts.Rooms.RoomView final;
+        await using (var a = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services))
+        await using (var b = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services))
+        {
+            final = await FlashSaleScenario.RunAsync(a.Client, clock, stock: 200, buyers: 2000, payers: 50);
+        }
+        // A whole new cluster rebuilds the room's stock from PostgreSQL: same counters, same GMV.
+        await using var c = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services);
+        await FlashSaleScenario.AssertSameAfterReloadAsync(c.Client, final);
     }
 }

@@ -24,6 +24,7 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>This cluster's own provider records and ledger (shared by its silos, like a database would be).</summary>
     public InMemorySandboxStore Sandbox { get; } = new();
     public InMemoryLedgerStore Ledger { get; } = new();
+    public LiveCommerce.Grains.Rooms.InMemoryRoomStockLedger RoomStock { get; } = new();
 
     protected virtual short Silos => 2;
 
@@ -40,6 +41,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
             silo.Services.Replace(ServiceDescriptor.Singleton<ISandboxStore>(Sandbox));
             silo.Services.Replace(ServiceDescriptor.Singleton<ILedgerStore>(Ledger));
+            silo.Services.Replace(ServiceDescriptor.Singleton<LiveCommerce.Grains.Rooms.IRoomStockLedger>(RoomStock));
             silo.Services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
             ConfigureServices(silo.Services);
         });

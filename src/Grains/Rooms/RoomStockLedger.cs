@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LiveCommerce.Grains.Rooms;
+
+public enum StockLineStatus : short { Reserved = 0, Sold = 1, Released = 2, Returned = 3 }
+
+/// <summary>One order's claim on a room's stock: reserved, then sold (paid), released (cancelled or expired) or returned.</summary>
+public sealed record StockLine(string OrderId, string ProductId, string BuyerId, int Quantity, long UnitPrice, DateTimeOffset ExpiresAt,
+    StockLineStatus Status, long Amount);
+
+/// <summary>What a room's closed lines add up to, per product.</summary>
+public sealed record ProductTotals(string ProductId, int SoldUnits, long SoldAmount, int SoldOrders, long ReturnedAmount, int ReturnedOrders);
+
+public sealed record RoomStockSnapshot(IReadOnlyList<StockLine> Open, IReadOnlyList<ProductTotals> Totals);
+
+/// <summary>
+/// A room's stock lines, one row per order. The room keeps its open reservations in memory and writes only the lines
+/// that changed (in coalesced batches), so a write costs what changed, not how many reservations are open; on
+/// activation it reloads the open lines and the totals of the closed ones. A line's status also makes commit and
+/// return idempotent: a retried commit finds the line already sold.
+/// </summary>
+public interface IRoomStockLedger
+{
+    Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default);
+    Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default);
+    Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default);
+}
+
+public sealed class InMemoryRoomStockLedger : IRoomStockLedger
+{
+    private readonly ConcurrentDictionary<(string Room, string Order), StockLine> _lines = new();
+
+    public Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var mine = _lines.Where(l => l.Key.Room == roomId).Select(l => l.Value).ToList();
+        return Task.FromResult(new RoomStockSnapshot(mine.Where(l => l.Status == StockLineStatus.Reserved).ToList(), RoomTotals.Of(mine)));
+    }
+
+    public Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_lines.TryGetValue((roomId, orderId), out var line) ? line : null);
+
+    public Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
+    {
+        foreach (var line in changes) _lines[(roomId, line.OrderId)] = line;
+        return Task.CompletedTask;
+    }
+}
+
+public static class RoomTotals
+{
+    public static IReadOnlyList<ProductTotals> Of(IEnumerable<StockLine> lines) =>
+        lines.Where(l => l.Status is StockLineStatus.Sold or StockLineStatus.Returned)
+            .GroupBy(l => l.ProductId)
+            .Select(g => new ProductTotals(g.Key,
+                g.Where(l => l.Status == StockLineStatus.Sold).Sum(l => l.Quantity),
+                g.Sum(l => l.Amount), g.Count(),
+                g.Where(l => l.Status == StockLineStatus.Returned).Sum(l => l.Amount),
+                g.Count(l => l.Status == StockLineStatus.Returned)))
+            .ToList();
+}
+
+/// <summary>Table <c>room_stock_lines</c> (deploy/postgres/120-livecommerce-room-stock.sql).</summary>
+public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoomStockLedger
+{
+    public async Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var open = new List<StockLine>();
+        await using (var command = dataSource.CreateCommand("""
+            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount
+            FROM room_stock_lines WHERE room_id = @room AND status = 0
+            """))
+        {
+            command.Parameters.AddWithValue("room", roomId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) open.Add(Read(reader));
+        }
+
+        var totals = new List<ProductTotals>();
+        await using (var command = dataSource.CreateCommand("""
+            SELECT product_id,
+                   coalesce(sum(quantity) FILTER (WHERE status = 1), 0)::int,
+                   coalesce(sum(amount), 0)::bigint,
+                   count(*)::int,
+                   coalesce(sum(amount) FILTER (WHERE status = 3), 0)::bigint,
+                   count(*) FILTER (WHERE status = 3)::int
+            FROM room_stock_lines WHERE room_id = @room AND status IN (1, 3)
+            GROUP BY product_id
+            """))
+        {
+            command.Parameters.AddWithValue("room", roomId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                totals.Add(new ProductTotals(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetInt64(4), reader.GetInt32(5)));
+        }
+        return new RoomStockSnapshot(open, totals);
+    }
+
+    public async Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount
+            FROM room_stock_lines WHERE room_id = @room AND order_id = @order
+            """);
+        command.Parameters.AddWithValue("room", roomId);
+        command.Parameters.AddWithValue("order", orderId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
+    {
+        if (changes.Count == 0) return;
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO room_stock_lines (room_id, order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, updated_at)
+            SELECT @room, o, p, b, q, u, e, s, a, now() FROM unnest(@orders, @products, @buyers, @quantities, @prices, @expires, @statuses, @amounts) AS t(o, p, b, q, u, e, s, a)
+            ON CONFLICT (room_id, order_id) DO UPDATE SET
+                product_id = excluded.product_id, buyer_id = excluded.buyer_id, quantity = excluded.quantity, unit_price = excluded.unit_price,
+                expires_at = excluded.expires_at, status = excluded.status, amount = excluded.amount, updated_at = now()
+            """);
+        command.Parameters.AddWithValue("room", roomId);
+        command.Parameters.Add(new NpgsqlParameter("orders", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => c.OrderId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("products", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => c.ProductId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("buyers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => c.BuyerId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("quantities", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = changes.Select(c => c.Quantity).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("prices", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.Select(c => c.UnitPrice).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("expires", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = changes.Select(c => c.ExpiresAt.UtcDateTime).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("statuses", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = changes.Select(c => (short)c.Status).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("amounts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.Select(c => c.Amount).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static StockLine Read(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt64(4), r.GetFieldValue<DateTimeOffset>(5), (StockLineStatus)r.GetInt16(6), r.GetInt64(7));
+}
