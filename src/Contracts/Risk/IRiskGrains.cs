@@ -13,13 +13,14 @@ public interface IRiskRulesGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// Sliding-window counters of one order source, keyed <c>ip:{address}</c> or <c>device:{id}</c>. In memory only: the
-/// windows are minutes long, and an idle counter deactivates and drops them.
+/// Sliding-window counters of order sources (client IPs, devices), one grain per hash bucket of sources
+/// (<c>ip#{bucket}</c>, <c>device#{bucket}</c>): a crowd of a million IPs costs a bounded set of activations, not one
+/// activation per IP. In memory only: the windows are minutes long and idle sources are dropped.
 /// </summary>
 public interface ISourceCounterGrain : IGrainWithStringKey
 {
-    /// <summary>Counts an order attempt; distinct buyers are counted over <paramref name="distinctWindow"/>.</summary>
-    Task<SourceActivity> RecordAttempt(string buyerId, DateTimeOffset at, TimeSpan distinctWindow);
+    /// <summary>Counts an order attempt from <paramref name="source"/>; distinct buyers are counted over <paramref name="distinctWindow"/>.</summary>
+    Task<SourceActivity> RecordAttempt(string source, string buyerId, DateTimeOffset at, TimeSpan distinctWindow);
 }
 
 /// <summary>

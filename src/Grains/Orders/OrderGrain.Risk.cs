@@ -22,15 +22,15 @@ public sealed partial class OrderGrain
 
         Task<SourceActivity>? ipTask = null, deviceTask = null;
         if (IsKnownIp(command.ClientIp) && (rules.IsEnabled(RiskRuleCatalog.IpBurst) || rules.IsEnabled(RiskRuleCatalog.IpManyBuyers)))
-            ipTask = GrainFactory.GetGrain<ISourceCounterGrain>("ip:" + command.ClientIp)
-                .RecordAttempt(command.BuyerId, now, Window(rules, RiskRuleCatalog.IpManyBuyers));
+            ipTask = GrainFactory.GetGrain<ISourceCounterGrain>(SourceCounters.KeyFor("ip", command.ClientIp))
+                .RecordAttempt(command.ClientIp, command.BuyerId, now, Window(rules, RiskRuleCatalog.IpManyBuyers));
         if (command.DeviceId is { } device && rules.IsEnabled(RiskRuleCatalog.DeviceManyBuyers))
-            deviceTask = GrainFactory.GetGrain<ISourceCounterGrain>("device:" + device)
-                .RecordAttempt(command.BuyerId, now, Window(rules, RiskRuleCatalog.DeviceManyBuyers));
+            deviceTask = GrainFactory.GetGrain<ISourceCounterGrain>(SourceCounters.KeyFor("device", device))
+                .RecordAttempt(device, command.BuyerId, now, Window(rules, RiskRuleCatalog.DeviceManyBuyers));
 
         var buyer = await buyerTask ?? throw DomainException.NotFound("buyer", command.BuyerId);
         var quote = await quoteTask;
-        var scopes = quote.OnShelf ? await ScopeActivityAsync(rules, command.RoomId, quote.MerchantId!, command.ProductId, now, recordOrder: true) : [];
+        var scopes = quote.OnShelf ? await ScopeActivityAsync(rules, command.RoomId, quote.MerchantId!, command.ProductId, now, recordOrder: true, RiskStages.Placement) : [];
         var facts = new RiskFacts
         {
             Ip = ipTask is null ? null : await ipTask,
@@ -62,17 +62,17 @@ public sealed partial class OrderGrain
             HistoricalAveragePrice = S.ReferencePrice,
             LocalHour = calendar.HourOf(now),
             At = now,
-            Scopes = await ScopeActivityAsync(rules, S.RoomId, S.MerchantId, S.ProductId, now, recordOrder: false),
+            Scopes = await ScopeActivityAsync(rules, S.RoomId, S.MerchantId, S.ProductId, now, recordOrder: false, RiskStages.Payment),
         };
         return RiskEngine.Evaluate(rules, facts, RiskStages.Payment);
     }
 
     private async Task<IReadOnlyList<ScopeActivity>> ScopeActivityAsync(RiskRuleSet rules, string roomId, string merchantId, string productId,
-        DateTimeOffset now, bool recordOrder)
+        DateTimeOffset now, bool recordOrder, RiskStages stage)
     {
         var night = rules.Find(RiskRuleCatalog.NightSurge);
-        var inNight = night is { Enabled: true } && RiskEngine.InNightWindow(night, calendar.HourOf(now));
-        var refunds = rules.IsEnabled(RiskRuleCatalog.RefundSpike);
+        var inNight = night is { Enabled: true } && (night.Stages & stage) != 0 && RiskEngine.InNightWindow(night, calendar.HourOf(now));
+        var refunds = rules.Find(RiskRuleCatalog.RefundSpike) is { Enabled: true } spike && (spike.Stages & stage) != 0;
         if (!inNight && !refunds) return [];
         // Night orders are counted per room, merchant and product; refund spikes are watched per room and merchant.
         var scopes = inNight ? new[] { "room:" + roomId, "merchant:" + merchantId, "product:" + productId } : ["room:" + roomId, "merchant:" + merchantId];

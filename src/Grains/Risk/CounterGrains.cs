@@ -6,19 +6,53 @@ using Orleans.Serialization;
 
 namespace LiveCommerce.Grains.Risk;
 
+public static class SourceCounters
+{
+    public const int Buckets = 1024;
+
+    public static string KeyFor(string kind, string source) =>
+        $"{kind}#{(uint)LiveCommerce.Contracts.Events.EventStreams.StableHash(source) % Buckets}";
+}
+
 /// <summary>
-/// Sliding windows of one IP or device. Memory only (the windows are minutes long); a short collection age makes an
-/// idle counter deactivate, which drops its windows.
+/// Sliding windows of the sources (IPs or devices) that hash to one bucket. Memory only (the windows are minutes
+/// long); sources idle longer than <see cref="SourceWindows.KeepIdle"/> are dropped, and an idle bucket deactivates
+/// with all of them.
 /// </summary>
-[CollectionAgeLimit(Minutes = 15)]
 public sealed class SourceCounterGrain : Grain, ISourceCounterGrain
 {
-    private readonly SlidingWindow _window = new();
+    private readonly SourceWindows _windows = new();
 
-    public Task<SourceActivity> RecordAttempt(string buyerId, DateTimeOffset at, TimeSpan distinctWindow)
+    public Task<SourceActivity> RecordAttempt(string source, string buyerId, DateTimeOffset at, TimeSpan distinctWindow)
     {
-        var (lastMinute, distinct) = _window.Record(buyerId, at, distinctWindow);
+        var (lastMinute, distinct) = _windows.Record(source, buyerId, at, distinctWindow);
         return Task.FromResult(new SourceActivity(lastMinute, distinct));
+    }
+}
+
+/// <summary>The windows of many sources, with idle ones dropped as calls come in.</summary>
+public sealed class SourceWindows
+{
+    public static readonly TimeSpan KeepIdle = TimeSpan.FromMinutes(30);
+    public const int PruneEvery = 1000;
+    private readonly Dictionary<string, (SlidingWindow Window, DateTimeOffset LastSeen)> _sources = new(StringComparer.Ordinal);
+    private int _callsSincePrune;
+
+    public int Tracked => _sources.Count;
+
+    public (int LastMinute, int DistinctBuyers) Record(string source, string buyerId, DateTimeOffset at, TimeSpan distinctWindow)
+    {
+        var window = _sources.TryGetValue(source, out var entry) ? entry.Window : new SlidingWindow();
+        var result = window.Record(buyerId, at, distinctWindow);
+        _sources[source] = (window, at);
+        if (++_callsSincePrune >= PruneEvery) Prune(at);
+        return result;
+    }
+
+    public void Prune(DateTimeOffset now)
+    {
+        _callsSincePrune = 0;
+        foreach (var idle in _sources.Where(s => s.Value.LastSeen < now - KeepIdle).Select(s => s.Key).ToList()) _sources.Remove(idle);
     }
 }
 

@@ -153,3 +153,20 @@ public sealed class RiskEngineTests
         Assert.True(counts.Hours.Count <= HourlyCounts.KeepHours);
     }
 }
+
+public sealed class CounterExpiryTests
+{
+    [Fact]
+    public void Idle_sources_are_dropped_and_their_windows_with_them()
+    {
+        var windows = new SourceWindows();
+        var t0 = new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 5; i++) windows.Record("203.0.113.1", "b" + i, t0, TimeSpan.FromMinutes(10));
+        Assert.Equal(1, windows.Tracked);
+        // Half an hour later, a thousand calls from other sources prune the idle one.
+        for (var i = 0; i < SourceWindows.PruneEvery; i++) windows.Record("198.51.100." + (i % 200), "x", t0.AddMinutes(31), TimeSpan.FromMinutes(10));
+        Assert.Equal(200, windows.Tracked);
+        // It starts from nothing again: no stale burst is held against it.
+        Assert.Equal((1, 1), windows.Record("203.0.113.1", "b9", t0.AddMinutes(31), TimeSpan.FromMinutes(10)));
+    }
+}
