@@ -58,6 +58,7 @@ v1.MapPaymentEndpoints(sandboxControls: embedded);
 v1.MapAccountEndpoints();
 v1.MapAdminEndpoints();
 v1.MapRiskEndpoints();
+v1.MapTrafficEndpoints();
 
 app.Run();
 

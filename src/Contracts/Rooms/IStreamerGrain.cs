@@ -12,11 +12,22 @@ public interface IStreamerGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<StreamerProfile> GetProfile();
 
-    /// <summary>A buyer follows the streamer (idempotent); returns the fan count.</summary>
-    Task<long> AddFan(string buyerId);
+    /// <summary>A buyer (living in <paramref name="city"/>) follows the streamer (idempotent); returns the fan count.</summary>
+    Task<long> AddFan(string buyerId, string city);
 
     /// <summary>A buyer stops following (idempotent); returns the fan count.</summary>
     Task<long> RemoveFan(string buyerId);
+
+    /// <summary>The trust score with its components and the counts behind them; with a viewer, the viewer's parts too.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<Traffic.TrustScoreView> GetTrustScore(string? viewerId);
+
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<IReadOnlyList<Traffic.TrustHistoryEntry>> GetTrustHistory(int limit);
+
+    /// <summary>Base trust and fan geography, for the traffic pools.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<Traffic.StreamerTrustSnapshot> GetTrustSnapshot();
 }
 
 [GenerateSerializer, Immutable]

@@ -77,7 +77,7 @@ public sealed class BuyerGrain(
         if (state.State.Following.Contains(streamerId)) return View();
         if (state.State.Following.Count >= MaxFollowing)
             throw DomainException.Conflict("buyer.following_limit", $"A buyer can follow at most {MaxFollowing} streamers.");
-        await GrainFactory.GetGrain<IStreamerGrain>(streamerId).AddFan(BuyerId);
+        await GrainFactory.GetGrain<IStreamerGrain>(streamerId).AddFan(BuyerId, state.State.City);
         state.State.Following.Add(streamerId);
         await state.WriteStateAsync();
         return View();

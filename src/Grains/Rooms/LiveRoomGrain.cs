@@ -6,6 +6,8 @@ using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Splits;
 using LiveCommerce.Contracts.Risk;
 using LiveCommerce.Grains.Risk;
+using LiveCommerce.Contracts.Traffic;
+using LiveCommerce.Grains.Traffic;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Serialization;
@@ -47,7 +49,7 @@ public sealed class LiveRoomGrain(
     private bool _sweeping;
     private bool _sweepReminderRegistered;
     private long _likesSinceFlush, _commentsSinceFlush, _sharesSinceFlush;
-    private readonly HashSet<string> _interactorsSinceFlush = [];
+    private long _newInteractorsSinceFlush;
     private DateTimeOffset _lastFlush;
 
     private string RoomId => this.GetPrimaryKeyString();
@@ -60,7 +62,8 @@ public sealed class LiveRoomGrain(
         _lineWriter = new CoalescingWriter(WriteLinesAsync, OnWriteFailed);
         if (_live.Opened) await LoadStockAsync(cancellationToken);
         _lastFlush = clock.GetUtcNow();
-        this.RegisterGrainTimer(FlushAudienceAsync, new GrainTimerCreationOptions(_settings.InteractionFlushInterval, _settings.InteractionFlushInterval) { Interleave = true });
+        this.RegisterGrainTimer(async ct => { await FlushAudienceAsync(ct); await ReportToPoolAsync(); },
+            new GrainTimerCreationOptions(_settings.InteractionFlushInterval, _settings.InteractionFlushInterval) { Interleave = true });
         this.RegisterGrainTimer(SweepTickAsync, new GrainTimerCreationOptions(_settings.ReservationSweepInterval, _settings.ReservationSweepInterval) { Interleave = true });
         _sweepReminderRegistered = _open.Count > 0 && await this.GetReminder(SweepReminder) is not null;
     }
@@ -133,6 +136,7 @@ public sealed class LiveRoomGrain(
         _live.Status = RoomStatus.Live;
         _live.StartedAt = clock.GetUtcNow();
         await _writer.WriteAsync();
+        await ReportToPoolAsync();
         return View();
     }
 
@@ -146,6 +150,7 @@ public sealed class LiveRoomGrain(
         _audienceDirty = true;
         await _writer.WriteAsync();
         await FlushAudienceAsync(CancellationToken.None);
+        await ReportToPoolAsync();
         return View();
     }
 
@@ -254,7 +259,7 @@ public sealed class LiveRoomGrain(
         RequireViewerInLiveRoom(viewerId);
         _audience.Likes += count;
         _likesSinceFlush += count;
-        _interactorsSinceFlush.Add(viewerId);
+        if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         _audienceDirty = true;
         return Task.CompletedTask;
     }
@@ -265,7 +270,7 @@ public sealed class LiveRoomGrain(
         RequireViewerInLiveRoom(viewerId);
         _audience.Comments++;
         _commentsSinceFlush++;
-        _interactorsSinceFlush.Add(viewerId);
+        if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow()));
         if (_audience.RecentComments.Count > _settings.RecentComments) _audience.RecentComments.RemoveAt(0);
         _audienceDirty = true;
@@ -277,7 +282,7 @@ public sealed class LiveRoomGrain(
         RequireViewerInLiveRoom(viewerId);
         _audience.Shares++;
         _sharesSinceFlush++;
-        _interactorsSinceFlush.Add(viewerId);
+        if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         _audienceDirty = true;
         return Task.CompletedTask;
     }
@@ -457,9 +462,8 @@ public sealed class LiveRoomGrain(
         _audienceDirty = false;
         var now = clock.GetUtcNow();
         var batch = new RoomInteractions(RoomId, _live.StreamerId, _likesSinceFlush, _commentsSinceFlush, _sharesSinceFlush,
-            _interactorsSinceFlush.Count, _lastFlush, now);
-        _likesSinceFlush = _commentsSinceFlush = _sharesSinceFlush = 0;
-        _interactorsSinceFlush.Clear();
+            _newInteractorsSinceFlush, _lastFlush, now);
+        _likesSinceFlush = _commentsSinceFlush = _sharesSinceFlush = _newInteractorsSinceFlush = 0;
         _lastFlush = now;
         try
         {
@@ -495,6 +499,16 @@ public sealed class LiveRoomGrain(
     }
 
     private const string RiskRulesKey = "default";
+
+    /// <summary>Tells the traffic pool how the room is doing (every flush interval while live, and when it ends).</summary>
+    private async Task ReportToPoolAsync()
+    {
+        if (!_live.Opened || _live.Status == RoomStatus.Scheduled) return;
+        var report = new RoomReport(RoomId, _live.StreamerId, _live.Title, _live.City, _live.Status == RoomStatus.Live, _live.StartedAt,
+            _audience.UniqueViewers.Count, _audience.Likes + _audience.Comments + _audience.Shares, _ordersPaid, clock.GetUtcNow());
+        try { await GrainFactory.GetGrain<ITrafficPoolGrain>(TrafficPool.Key).Report(report); }
+        catch (Exception e) { logger.LogDebug(e, "Room {RoomId} could not report to the traffic pool", RoomId); }
+    }
 
     public Task<RoomQuote> Quote(string productId)
     {

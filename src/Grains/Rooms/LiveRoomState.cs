@@ -60,4 +60,6 @@ public sealed class RoomAudienceState
     [Id(3)] public long Comments { get; set; }
     [Id(4)] public long Shares { get; set; }
     [Id(5)] public List<CommentView> RecentComments { get; set; } = [];
+    /// <summary>Viewers who liked, commented or shared in this session.</summary>
+    [Id(6)] public HashSet<string> Interactors { get; set; } = [];
 }
