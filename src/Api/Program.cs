@@ -57,6 +57,7 @@ v1.MapOrderEndpoints();
 v1.MapPaymentEndpoints(sandboxControls: embedded);
 v1.MapAccountEndpoints();
 v1.MapAdminEndpoints();
+v1.MapAnalyticsEndpoints();
 
 app.Run();
 
