@@ -51,15 +51,16 @@ public static class Reports
 
     public static List<PriceChangeRow> Changes(IReadOnlyList<PriceSegmentRow> segments)
     {
+        static double Raw(PriceSegmentRow s) => s.Views <= 0 ? 0 : (double)s.Paid / s.Views;
         var rows = new List<PriceChangeRow>();
         for (var i = 1; i < segments.Count; i++)
         {
             var (before, after) = (segments[i - 1], segments[i]);
             double? perYuan = null;
-            if (after.UnitPrice < before.UnitPrice && before.Conversion > 0)
-                perYuan = Math.Round((after.Conversion / before.Conversion - 1) / ((before.UnitPrice - after.UnitPrice) / 100.0), 4);
+            if (after.UnitPrice < before.UnitPrice && Raw(before) > 0)
+                perYuan = Math.Round((Raw(after) / Raw(before) - 1) / ((before.UnitPrice - after.UnitPrice) / 100.0), 4);
             rows.Add(new PriceChangeRow(before.UnitPrice, after.UnitPrice, after.From, before.Conversion, after.Conversion,
-                Math.Round(after.Conversion - before.Conversion, 4), perYuan));
+                Math.Round(Raw(after) - Raw(before), 4), perYuan));
         }
         return rows;
     }
