@@ -52,7 +52,7 @@ public static class AnalyticsEndpoints
         {
             Ids.Require(buyerId, "buyerId");
             RequireSelfOrAdmin(http, Roles.Buyer, buyerId);
-            return Results.Ok(await grains.GetGrain<IAnalyticsQueryGrain>(0).GetLifetimeValue(buyerId, weeks ?? 52));
+            return Results.Ok(await grains.GetGrain<IAnalyticsQueryGrain>(0).GetLifetimeValue(buyerId, weeks));
         }).RequireAuthorization("authenticated");
 
         analytics.MapGet("/dormant-buyers", async (int? offset, int? limit, IGrainFactory grains) =>

@@ -103,7 +103,8 @@ public interface IAnalyticsQueryGrain : IGrainWithIntegerKey
 {
     Task<PlatformAnalyticsView> GetPlatform();
     Task<DormantBuyerPage> GetDormantBuyers(int offset, int limit);
-    Task<LifetimeValueView> GetLifetimeValue(string buyerId, int horizonWeeks);
+    /// <summary>Lifetime value over <paramref name="horizonWeeks"/> weeks (the configured default when null).</summary>
+    Task<LifetimeValueView> GetLifetimeValue(string buyerId, int? horizonWeeks);
 }
 
 /// <summary>

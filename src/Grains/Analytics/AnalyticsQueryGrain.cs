@@ -65,8 +65,9 @@ public sealed class AnalyticsQueryGrain(
         return new DormantBuyerPage(rows, slices.Sum(s => s.Total), offset, limit, cutoff, _options.DormantDays);
     }
 
-    public async Task<LifetimeValueView> GetLifetimeValue(string buyerId, int horizonWeeks)
+    public async Task<LifetimeValueView> GetLifetimeValue(string buyerId, int? weeks)
     {
+        var horizonWeeks = weeks ?? _options.LifetimeHorizonWeeks;
         if (horizonWeeks is < 1 or > 520) throw DomainException.Invalid("weeks", "weeks must be between 1 and 520.");
         _ = await GrainFactory.GetGrain<IBuyerGrain>(buyerId).Find() ?? throw DomainException.NotFound("buyer", buyerId);
         return await GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(EventStreams.PlatformShard(buyerId)).GetLifetimeValue(buyerId, horizonWeeks);
