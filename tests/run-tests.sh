@@ -14,6 +14,13 @@ if ! lc_ensure_postgres; then
   echo "PostgreSQL could not be started; the integration tests cannot run." >&2
   summary 0 1; exit 1
 fi
+# The analytics page is tested in headless Chromium (Debian's package); install it once when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium for the browser test" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+    || echo "chromium could not be installed; the browser test will be skipped" >&2
+fi
+
 db="lc_test_$(date +%s)_$$"
 password="lc-test-$RANDOM$RANDOM"
 lc_create_database "$db" lc_test "$password"

@@ -59,6 +59,7 @@ v1.MapAccountEndpoints();
 v1.MapAdminEndpoints();
 v1.MapRiskEndpoints();
 v1.MapTrafficEndpoints();
+v1.MapAnalyticsEndpoints();
 
 app.Run();
 

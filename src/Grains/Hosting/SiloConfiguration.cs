@@ -109,6 +109,7 @@ public static class SiloConfiguration
         services.AddOptions<BusinessCalendarOptions>().BindConfiguration(BusinessCalendar.Section);
         services.AddOptions<SplitPolicy>().BindConfiguration(SplitPolicy.Section);
         services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
+        services.AddOptions<Analytics.AnalyticsOptions>().BindConfiguration(Analytics.AnalyticsOptions.Section);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SplitPolicy>>().Value);
         services.TryAddSingleton(sp => new BusinessCalendar(sp.GetRequiredService<IOptions<BusinessCalendarOptions>>().Value));
 

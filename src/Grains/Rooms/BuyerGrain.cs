@@ -1,4 +1,5 @@
 using LiveCommerce.Grains.Common;
+using LiveCommerce.Contracts.Analytics;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Hosting;
 
@@ -44,6 +45,8 @@ public sealed class BuyerGrain(
         if (command.DisplayName is not null) name = Text.Require(command.DisplayName, "displayName", 100);
         var s = state.State;
         if (s.Registered && s.City == city && s.DisplayName == name) return View();
+        // Listed in the durable buyer directory before the registration is written: the analytics rebuild walks it.
+        if (!s.Registered) await GrainFactory.GetGrain<IBuyerDirectoryGrain>(BuyerDirectory.ShardOf(BuyerId)).Add(BuyerId);
         if (!s.Registered) s.RegisteredAt = clock.GetUtcNow();
         s.Registered = true;
         s.City = city;

@@ -1,0 +1,85 @@
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Analytics;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Api.Endpoints;
+
+/// <summary>
+/// Analytics reads (GPM, funnels, retention, price and time/region tables, lifetime value, dormant buyers), the
+/// rebuild from durable order state, and the chart page that reads them with the browser-session cookie.
+/// </summary>
+public static class AnalyticsEndpoints
+{
+    private const string PageResource = "analytics/dashboard.html";
+
+    public static void MapAnalyticsEndpoints(this RouteGroupBuilder v1)
+    {
+        var analytics = v1.MapGroup("/analytics").WithTags("Analytics");
+
+        // A room's report: its streamer and admins see all of it; a merchant that sold in the room sees its own products.
+        analytics.MapGet("/rooms/{roomId}", async (string roomId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(roomId, "roomId");
+            var room = await grains.GetGrain<ILiveRoomGrain>(roomId).GetView(); // 404 for a room never opened
+            var report = await grains.GetGrain<IRoomAnalyticsGrain>(roomId).GetReport();
+            var user = http.User;
+            if (user.IsAdmin() || (user.IsInRole(Roles.Streamer) && user.Subject() == room.StreamerId)) return Results.Ok(report);
+            if (user.IsInRole(Roles.Merchant) && report.Products.Any(p => p.MerchantId == user.Subject()))
+                return Results.Ok(report with { Products = report.Products.Where(p => p.MerchantId == user.Subject()).ToList() });
+            throw DomainException.Forbidden("Only the room's streamer, a merchant that sold in it, or an admin may read its analytics.");
+        }).RequireAuthorization("authenticated");
+
+        analytics.MapGet("/streamers/{streamerId}", async (string streamerId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(streamerId, "streamerId");
+            RequireSelfOrAdmin(http, Roles.Streamer, streamerId);
+            await grains.GetGrain<IStreamerGrain>(streamerId).GetProfile(); // 404 for an unknown streamer
+            return Results.Ok(await grains.GetGrain<IStreamerAnalyticsGrain>(streamerId).GetReport());
+        }).RequireAuthorization("authenticated");
+
+        analytics.MapGet("/merchants/{merchantId}", async (string merchantId, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(merchantId, "merchantId");
+            RequireSelfOrAdmin(http, Roles.Merchant, merchantId);
+            return Results.Ok(await grains.GetGrain<IMerchantAnalyticsGrain>(merchantId).GetReport());
+        }).RequireAuthorization("authenticated");
+
+        analytics.MapGet("/platform", async (IGrainFactory grains) =>
+            Results.Ok(await grains.GetGrain<IAnalyticsQueryGrain>(0).GetPlatform())).RequireAuthorization(Roles.Admin);
+
+        analytics.MapGet("/buyers/{buyerId}/lifetime-value", async (string buyerId, int? weeks, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(buyerId, "buyerId");
+            RequireSelfOrAdmin(http, Roles.Buyer, buyerId);
+            return Results.Ok(await grains.GetGrain<IAnalyticsQueryGrain>(0).GetLifetimeValue(buyerId, weeks));
+        }).RequireAuthorization("authenticated");
+
+        analytics.MapGet("/dormant-buyers", async (int? offset, int? limit, IGrainFactory grains) =>
+        {
+            var (o, l) = RequestHelpers.Paging(offset, limit);
+            return Results.Ok(await grains.GetGrain<IAnalyticsQueryGrain>(0).GetDormantBuyers(o, l));
+        }).RequireAuthorization(Roles.Admin);
+
+        // The chart page: static HTML and script (no data in it); its fetches carry the browser-session cookie.
+        analytics.MapGet("/ui", () =>
+        {
+            using var stream = typeof(AnalyticsEndpoints).Assembly.GetManifestResourceStream(PageResource)
+                ?? throw new InvalidOperationException($"Embedded resource {PageResource} is missing.");
+            using var reader = new StreamReader(stream);
+            return Results.Content(reader.ReadToEnd(), "text/html; charset=utf-8");
+        }).AllowAnonymous().ExcludeFromDescription();
+
+        v1.MapPost("/admin/analytics/rebuild", async (IGrainFactory grains) =>
+            Results.Ok(await grains.GetGrain<IAnalyticsRebuildGrain>("analytics").Run()))
+            .RequireAuthorization(Roles.Admin).WithTags("Operations");
+    }
+
+    /// <summary>Admins read anything; otherwise the caller must have <paramref name="role"/> and be <paramref name="id"/>.</summary>
+    private static void RequireSelfOrAdmin(HttpContext http, string role, string id)
+    {
+        if (http.User.IsAdmin()) return;
+        if (!http.User.IsInRole(role) || http.User.Subject() != id)
+            throw DomainException.Forbidden("You may only read your own analytics.");
+    }
+}
