@@ -44,7 +44,11 @@ public static class TrafficEndpoints
         ranking.MapGet("/changes", async (int? limit, IGrainFactory grains) =>
             Results.Ok(await grains.GetGrain<IRankingConfigGrain>("default").Changes(RequestHelpers.Paging(0, limit ?? 20).Limit)));
 
-        ranking.MapGet("/pools/{pool}", async (PoolKind pool, int? limit, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<ITrafficPoolGrain>("live").Top(pool, RequestHelpers.Paging(0, limit ?? 20).Limit, null)));
+        ranking.MapGet("/pools/{pool}", async (string pool, int? limit, IGrainFactory grains) =>
+        {
+            if (!Enum.TryParse<PoolKind>(pool, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+                throw DomainException.Invalid("pool", "pool is trade or content.");
+            return Results.Ok(await grains.GetGrain<ITrafficPoolGrain>("live").Top(kind, RequestHelpers.Paging(0, limit ?? 20).Limit, null));
+        });
     }
 }

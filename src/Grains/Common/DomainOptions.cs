@@ -53,3 +53,15 @@ public sealed class SettlementOptions
     /// <summary>Local time (business time zone) of each account's daily settlement run.</summary>
     public TimeOnly DailyRunAt { get; set; } = new(0, 10);
 }
+
+/// <summary>Traffic pool behaviour (<c>LiveCommerce:Traffic</c>); technical intervals on real time, not the business clock.</summary>
+public sealed class TrafficSettings
+{
+    public const string Section = "LiveCommerce:Traffic";
+
+    /// <summary>How long the pool trusts a streamer's trust snapshot before reading it again.</summary>
+    public TimeSpan SnapshotRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a computed ranking is served from cache.</summary>
+    public TimeSpan RankingCache { get; set; } = TimeSpan.FromSeconds(2);
+}

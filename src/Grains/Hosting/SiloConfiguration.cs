@@ -105,6 +105,7 @@ public static class SiloConfiguration
     {
         services.AddOptions<OrderPolicy>().BindConfiguration(OrderPolicy.Section);
         services.AddOptions<RoomSettings>().BindConfiguration(RoomSettings.Section);
+        services.AddOptions<TrafficSettings>().BindConfiguration(TrafficSettings.Section);
         services.AddOptions<SettlementOptions>().BindConfiguration(SettlementOptions.Section);
         services.AddOptions<BusinessCalendarOptions>().BindConfiguration(BusinessCalendar.Section);
         services.AddOptions<SplitPolicy>().BindConfiguration(SplitPolicy.Section);

@@ -89,21 +89,23 @@ public static class TrafficPool
 /// The live-room pool: memory only (rooms report every few seconds while live, so a restarted pool is full again
 /// within one report interval). Keeps each room's latest facts and a recent window, the trust snapshots of their
 /// streamers (refreshed every 30 s), and the two rankings, cached for two seconds so feed requests never rank all rooms.
+/// Cache ages are real time (<see cref="Environment.TickCount64"/>); ranking uses the business clock.
 /// </summary>
 [Reentrant]
 public sealed class TrafficPoolGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<TrafficSettings> settings,
     ILogger<TrafficPoolGrain> logger) : Grain, ITrafficPoolGrain
 {
     public static readonly TimeSpan RecentWindow = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan SnapshotRefresh = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan RankingCache = TimeSpan.FromSeconds(2);
     private const int RankedKept = 200;
 
     private readonly Dictionary<string, RoomFacts> _rooms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (StreamerTrustSnapshot Snapshot, DateTimeOffset At)> _streamers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (StreamerTrustSnapshot Snapshot, long ReadAtMs)> _streamers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _refreshing = new(StringComparer.Ordinal);
-    private readonly Dictionary<PoolKind, (long Version, DateTimeOffset At, List<PoolEntryView> Ranked)> _cache = [];
+    private readonly Dictionary<PoolKind, (long Version, long AtMs, List<PoolEntryView> Ranked)> _cache = [];
+
+    private static long NowMs => Environment.TickCount64;
 
     public async Task Report(RoomReport report)
     {
@@ -114,7 +116,7 @@ public sealed class TrafficPoolGrain(
         }
         if (!_rooms.TryGetValue(report.RoomId, out var facts)) _rooms[report.RoomId] = facts = new RoomFacts();
         facts.Add(report, RecentWindow);
-        if (!_streamers.TryGetValue(report.StreamerId, out var known) || clock.GetUtcNow() - known.At > SnapshotRefresh)
+        if (!_streamers.TryGetValue(report.StreamerId, out var known) || NowMs - known.ReadAtMs > settings.Value.SnapshotRefresh.TotalMilliseconds)
             await RefreshStreamerAsync(report.StreamerId);
     }
 
@@ -122,12 +124,13 @@ public sealed class TrafficPoolGrain(
     {
         config ??= await GrainFactory.GetGrain<IRankingConfigGrain>("default").Get();
         var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(pool, out var cached) && cached.Version == config.Version && now - cached.At < RankingCache && cached.Ranked.Count >= Math.Min(limit, _rooms.Count))
+        if (_cache.TryGetValue(pool, out var cached) && cached.Version == config.Version && NowMs - cached.AtMs < settings.Value.RankingCache.TotalMilliseconds
+            && cached.Ranked.Count >= Math.Min(limit, _rooms.Count))
             return cached.Ranked.Take(limit).ToList();
         var ranked = _rooms.Values.Select(room => Rank(room, pool, config, now))
             .OrderByDescending(e => e.Score).ThenBy(e => e.RoomId, StringComparer.Ordinal)
             .Take(Math.Max(limit, RankedKept)).ToList();
-        _cache[pool] = (config.Version, now, ranked);
+        _cache[pool] = (config.Version, NowMs, ranked);
         return ranked.Take(limit).ToList();
     }
 
@@ -158,7 +161,7 @@ public sealed class TrafficPoolGrain(
         try
         {
             var snapshot = await GrainFactory.GetGrain<IStreamerGrain>(streamerId).GetTrustSnapshot();
-            _streamers[streamerId] = (snapshot, clock.GetUtcNow());
+            _streamers[streamerId] = (snapshot, NowMs);
         }
         catch (Exception e)
         {
