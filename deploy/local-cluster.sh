@@ -38,6 +38,11 @@ common_env() {
   export LiveCommerce__Postgres__ConnectionString="$(lc_connection_string "$db" "$db_user" "$(secret db.password)")"
   export LiveCommerce__Postgres__MaxPoolSize="${LC_MAX_POOL_SIZE:-20}"
   export LiveCommerce__Auth__SigningKey="$(secret jwt.key)"
+  export LiveCommerce__Payments__Sandbox__CallbackSecret="$(secret callback.secret)"
+  export LiveCommerce__Payments__Sandbox__CallbackUrl="http://127.0.0.1:$(cat "$state/api.port" 2>/dev/null || echo 5080)/v1/payments/callbacks/sandbox"
+  # The load generator stands in for a load balancer on this machine: it may say who the client is.
+  export LiveCommerce__Api__TrustedProxies__0=127.0.0.1
+  export LiveCommerce__Dashboard="${LC_DASHBOARD:-true}"
   export DOTNET_gcServer="${LC_GC_SERVER:-1}"
 }
 
@@ -116,6 +121,7 @@ case "$cmd" in
       dotnet build "$root/src/Silo" -c "$configuration" -nologo -v q
       dotnet build "$root/src/Api" -c "$configuration" -nologo -v q
     fi
+    echo "$api_port" >"$state/api.port"
     (common_env; dotnet "$silo_dll" migrate)
     echo "$silos" >"$state/silos"
     for i in $(seq 0 $((silos - 1))); do start_silo "$i"; done

@@ -58,5 +58,6 @@ lc_drop_database() {
 
 lc_connection_string() {
   local db="$1" user="$2" password="$3"
-  echo "Host=127.0.0.1;Port=${LC_PGPORT:-5432};Database=$db;Username=$user;Password=$password"
+  # Loopback: no TLS (Debian enables it by default; encrypting a local socket costs CPU for nothing).
+  echo "Host=127.0.0.1;Port=${LC_PGPORT:-5432};Database=$db;Username=$user;Password=$password;SSL Mode=Disable"
 }

@@ -40,3 +40,37 @@ CREATE TABLE IF NOT EXISTS settlement_batch_lines
     amount          bigint  NOT NULL,
     PRIMARY KEY (batch_id, order_id)
 );
+
+-- Account balances and the shares not yet settled, written in the same transaction as the ledger lines. A platform
+-- account's open shares are every unsettled order: one row each, so a save touches only the rows that changed.
+CREATE TABLE IF NOT EXISTS settlement_accounts
+(
+    account_id     text        NOT NULL PRIMARY KEY,
+    cycle_days     integer     NOT NULL,
+    pending        bigint      NOT NULL,
+    on_hold        bigint      NOT NULL,
+    available      bigint      NOT NULL,
+    paid_out       bigint      NOT NULL,
+    total_credited bigint      NOT NULL,
+    total_reversed bigint      NOT NULL,
+    batch_sequence integer     NOT NULL,
+    recent_payouts jsonb       NOT NULL,
+    created_at     timestamptz NOT NULL,
+    anomalies      integer     NOT NULL,
+    updated_at     timestamptz NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS settlement_open_shares
+(
+    account_id    text        NOT NULL,
+    order_id      text        NOT NULL,
+    share         bigint      NOT NULL,
+    basis_points  integer     NOT NULL,
+    pending       bigint      NOT NULL,
+    on_hold       bigint      NOT NULL,
+    refunded      bigint      NOT NULL,
+    confirmed_at  timestamptz NULL,
+    settle_at     timestamptz NULL,
+    last_sequence integer     NOT NULL,
+    PRIMARY KEY (account_id, order_id)
+);

@@ -44,7 +44,7 @@ app.UseAuthorization();
 app.MapLiveCommerceHealth();
 app.MapOpenApi();
 app.MapScalarApiReference();
-app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin);
+if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin);
 
 var v1 = app.MapGroup("/v1");
 if (embedded) v1.MapDevTokenEndpoints();

@@ -12,6 +12,24 @@ public static class AdminEndpoints
     {
         var admin = v1.MapGroup("/admin").WithTags("Operations").RequireAuthorization(Roles.Admin);
 
+        // Silos and where the activations are, so operators (and the load test) can see the work spread over the cluster.
+        admin.MapGet("/cluster", async (IGrainFactory grains) =>
+        {
+            var management = grains.GetGrain<IManagementGrain>(0);
+            var hosts = await management.GetHosts(onlyActive: true);
+            var stats = await management.GetSimpleGrainStatistics();
+            var silos = hosts.Keys.Select(silo => new
+            {
+                silo = silo.ToString(),
+                status = hosts[silo].ToString(),
+                activations = stats.Where(s => s.SiloAddress.Equals(silo)).Sum(s => s.ActivationCount),
+                byGrainType = stats.Where(s => s.SiloAddress.Equals(silo) && s.ActivationCount > 0)
+                    .GroupBy(s => s.GrainType.Split('.').Last().Split(',')[0])
+                    .ToDictionary(g => g.Key, g => g.Sum(s => s.ActivationCount)),
+            }).OrderBy(s => s.silo).ToList();
+            return Results.Ok(new { silos });
+        });
+
         admin.MapPost("/jobs/auto-confirm", async (IGrainFactory grains) =>
             Results.Ok(new { confirmed = await grains.GetGrain<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue() }));
 

@@ -39,7 +39,7 @@ public static class OrleansSetup
             {
                 client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
             }
-            client.AddDashboard();
+            if (options.Dashboard) client.AddDashboard();
         });
     }
 }

@@ -13,7 +13,7 @@ public static class EventStreams
     public const string Platform = "platform-events";
 
     /// <summary>Platform-wide consumers are sharded so no single grain sees every event.</summary>
-    public const int PlatformShards = 8;
+    public const int PlatformShards = 32;
 
     public static string PlatformShard(string key) =>
         "shard-" + (int)((uint)StableHash(key) % PlatformShards);

@@ -13,16 +13,17 @@ public static class EventPublisher
     public static async Task PublishAsync(this Grain grain, ILogger logger, DomainEvent item, params (string Namespace, string Key)[] streams)
     {
         var provider = grain.GetStreamProvider(EventStreams.Provider);
-        foreach (var (ns, key) in streams)
+        // The streams are independent: publish to all at once rather than one round trip after another.
+        await Task.WhenAll(streams.Select(async s =>
         {
             try
             {
-                await provider.GetStream<DomainEvent>(StreamId.Create(ns, key)).OnNextAsync(item);
+                await provider.GetStream<DomainEvent>(StreamId.Create(s.Namespace, s.Key)).OnNextAsync(item);
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Could not publish {Event} to {Namespace}/{Key}", item.GetType().Name, ns, key);
+                logger.LogWarning(e, "Could not publish {Event} to {Namespace}/{Key}", item.GetType().Name, s.Namespace, s.Key);
             }
-        }
+        }));
     }
 }

@@ -1,12 +1,12 @@
 using LiveCommerce.Grains.Payments.Gateway;
-using LiveCommerce.Grains.Payments.Ledger;
+using LiveCommerce.Grains.Payments.Store;
 
 namespace LiveCommerce.Grains.Hosting;
 
 /// <summary>The embedded profile's stand-ins for the PostgreSQL tables: process memory, gone at exit.</summary>
 public static class EmbeddedStores
 {
-    public static readonly InMemoryLedgerStore Ledger = new();
+    public static readonly InMemorySettlementStore Settlement = new();
     public static readonly InMemorySandboxStore Sandbox = new();
     public static readonly Rooms.InMemoryRoomStockLedger RoomStock = new();
 }

@@ -24,6 +24,9 @@ public sealed class LiveCommerceOptions
     public PostgresSettings Postgres { get; set; } = new();
     public TelemetrySettings Telemetry { get; set; } = new();
 
+    /// <summary>The Orleans dashboard (silo statistics collection and the /dashboard pages).</summary>
+    public bool Dashboard { get; set; } = true;
+
     /// <summary>Reads the section, with the defaults above for anything missing.</summary>
     public static LiveCommerceOptions From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<LiveCommerceOptions>() ?? new LiveCommerceOptions();
@@ -42,7 +45,7 @@ public sealed class SiloEndpointSettings
 public sealed class PostgresSettings
 {
     public string ConnectionString { get; set; } =
-        "Host=127.0.0.1;Port=5432;Database=livecommerce;Username=livecommerce;Password=livecommerce";
+        "Host=127.0.0.1;Port=5432;Database=livecommerce;Username=livecommerce;Password=livecommerce;SSL Mode=Disable";
 
     /// <summary>
     /// Connections one process may hold. N silos + front doors must stay under PostgreSQL's

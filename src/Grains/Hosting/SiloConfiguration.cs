@@ -7,7 +7,7 @@ using Orleans.Storage;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Payments.Gateway;
-using LiveCommerce.Grains.Payments.Ledger;
+using LiveCommerce.Grains.Payments.Store;
 using LiveCommerce.Grains.Payments.Splits;
 using LiveCommerce.Grains.Rooms;
 using Microsoft.Extensions.Options;
@@ -88,8 +88,10 @@ public static class SiloConfiguration
         // Domain events travel on memory streams; their pub-sub subscriptions are kept in PubSubStore
         // (AdoNet in the postgres profile, so subscriptions survive restarts).
         silo.AddMemoryStreams(LiveCommerce.Contracts.Events.EventStreams.Provider);
-        silo.AddActivityPropagation();
-        silo.AddDashboard();
+        // Both wrap every grain call in a filter: tracing only when an exporter is configured, the dashboard's
+        // profiler only when the dashboard is on (it costs ~6% of a silo's CPU under load).
+        if (!string.Equals(options.Telemetry.Exporter, "none", StringComparison.OrdinalIgnoreCase)) silo.AddActivityPropagation();
+        if (options.Dashboard) silo.AddDashboard();
 
         silo.Services.TryAddSingleton(options);
         silo.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
@@ -117,14 +119,14 @@ public static class SiloConfiguration
         if (options.Profile == HostingProfile.Postgres)
         {
             services.TryAddSingleton(_ => NpgsqlDataSource.Create(options.Postgres.EffectiveConnectionString()));
-            services.TryAddSingleton<ILedgerStore, PostgresLedgerStore>();
+            services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
             services.TryAddSingleton<ISandboxStore, PostgresSandboxStore>();
             services.TryAddSingleton<IRoomStockLedger, PostgresRoomStockLedger>();
         }
         else
         {
             // Process-wide, so the silos of an in-process test cluster share them like they would share a database.
-            services.TryAddSingleton<ILedgerStore>(EmbeddedStores.Ledger);
+            services.TryAddSingleton<ISettlementStore>(EmbeddedStores.Settlement);
             services.TryAddSingleton<ISandboxStore>(EmbeddedStores.Sandbox);
             services.TryAddSingleton<IRoomStockLedger>(EmbeddedStores.RoomStock);
         }

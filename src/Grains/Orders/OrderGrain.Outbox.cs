@@ -11,12 +11,15 @@ public sealed partial class OrderGrain
 {
     private bool _delivering;
 
-    /// <summary>Persists the state and its outbox, delivers the outbox, then publishes the event (if any).</summary>
+    /// <summary>
+    /// Persists the state and its outbox, delivers the outbox, then publishes the event (if any). The event goes out
+    /// after the caller has its answer: it is at most once anyway, and the caller should not wait for analytics.
+    /// </summary>
     private async Task CommitAsync(OrderEventKind? kind)
     {
         await persisted.WriteStateAsync();
         await DeliverOutboxAsync();
-        if (kind is { } k) await PublishAsync(k);
+        if (kind is { } k) _ = PublishAsync(k);
     }
 
     private void Enqueue(OutboxKind kind, string channel, long amount = 0, string? paymentId = null, string? refundId = null, DateTimeOffset? at = null, string? note = null) =>

@@ -28,10 +28,12 @@ public sealed class RiskAlertsGrain(
     public const int Kept = 2000;
     private bool _dirty;
     private RiskAlertsState _live = null!;
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _live = persisted.State;
+        foreach (var a in _live.Recent) _ids.Add(a.AlertId);
         this.RegisterGrainTimer(_ => FlushAsync(), new GrainTimerCreationOptions(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)) { Interleave = true });
         return Task.CompletedTask;
     }
@@ -41,9 +43,13 @@ public sealed class RiskAlertsGrain(
     public async Task Record(RiskAlert alert)
     {
         var s = _live;
-        if (s.Recent.Any(a => a.AlertId == alert.AlertId)) return;
+        if (!_ids.Add(alert.AlertId)) return;
         s.Recent.Add(alert);
-        if (s.Recent.Count > Kept) s.Recent.RemoveRange(0, s.Recent.Count - Kept);
+        if (s.Recent.Count > Kept)
+        {
+            foreach (var old in s.Recent.Take(s.Recent.Count - Kept)) _ids.Remove(old.AlertId);
+            s.Recent.RemoveRange(0, s.Recent.Count - Kept);
+        }
         foreach (var hit in alert.Hits) s.CountsByRule[hit.RuleId] = s.CountsByRule.GetValueOrDefault(hit.RuleId) + 1;
         _dirty = true;
         await this.PublishAsync(logger, new RiskEventPublished(alert), (RiskStreams.Namespace, RiskStreams.Key));
@@ -91,36 +97,57 @@ public sealed class ReviewQueueState
     [Id(1)] public List<ReviewItem> Decided { get; set; } = [];
 }
 
-/// <summary>Orders whose money is on hold until an admin releases or rejects it.</summary>
+/// <summary>
+/// Orders whose money is on hold until an admin releases or rejects it. Reentrant with coalesced writes: a burst of
+/// held orders (a tripped rule during a flash sale) is written in a few batches, not one write per order.
+/// </summary>
+[Reentrant]
 public sealed class RiskReviewQueueGrain(
-    [PersistentState("riskReviewQueue", StorageNames.Risk)] IPersistentState<ReviewQueueState> persisted) : Grain, IRiskReviewQueueGrain
+    [PersistentState("riskReviewQueue", StorageNames.Risk)] IPersistentState<ReviewQueueState> persisted,
+    DeepCopier copier) : Grain, IRiskReviewQueueGrain
 {
     public const int DecidedKept = 2000;
+    private ReviewQueueState _live = null!;
+    private CoalescingWriter _writer = null!;
+    private readonly HashSet<(string, DateTimeOffset)> _decided = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _live = persisted.State;
+        _writer = new CoalescingWriter(() => persisted.WriteSnapshotAsync(_live, copier), _ => DeactivateOnIdle());
+        foreach (var d in _live.Decided) _decided.Add((d.OrderId, d.HeldAt));
+        return Task.CompletedTask;
+    }
 
     public async Task Add(ReviewItem item)
     {
-        if (persisted.State.Pending.ContainsKey(item.OrderId) || persisted.State.Decided.Any(d => d.OrderId == item.OrderId && d.HeldAt == item.HeldAt)) return;
-        persisted.State.Pending[item.OrderId] = item;
-        await persisted.WriteStateAsync();
+        if (_live.Pending.ContainsKey(item.OrderId) || _decided.Contains((item.OrderId, item.HeldAt))) return;
+        _live.Pending[item.OrderId] = item;
+        await _writer.WriteAsync();
     }
 
     public async Task MarkDecided(string orderId, ReviewDecision decision, string decidedBy, DateTimeOffset at)
     {
-        if (!persisted.State.Pending.Remove(orderId, out var item)) return;
-        persisted.State.Decided.Add(item with { Decision = decision, DecidedBy = decidedBy, DecidedAt = at });
-        if (persisted.State.Decided.Count > DecidedKept) persisted.State.Decided.RemoveAt(0);
-        await persisted.WriteStateAsync();
+        if (!_live.Pending.Remove(orderId, out var item)) return;
+        _live.Decided.Add(item with { Decision = decision, DecidedBy = decidedBy, DecidedAt = at });
+        _decided.Add((item.OrderId, item.HeldAt));
+        if (_live.Decided.Count > DecidedKept)
+        {
+            _decided.Remove((_live.Decided[0].OrderId, _live.Decided[0].HeldAt));
+            _live.Decided.RemoveAt(0);
+        }
+        await _writer.WriteAsync();
     }
 
     public Task<ReviewPage> Pending(int offset, int limit)
     {
-        var all = persisted.State.Pending.Values.OrderBy(i => i.HeldAt).ThenBy(i => i.OrderId, StringComparer.Ordinal).ToList();
+        var all = _live.Pending.Values.OrderBy(i => i.HeldAt).ThenBy(i => i.OrderId, StringComparer.Ordinal).ToList();
         return Task.FromResult(new ReviewPage(all.Skip(offset).Take(limit).ToList(), all.Count));
     }
 
     public Task<ReviewPage> Decided(int offset, int limit)
     {
-        var all = persisted.State.Decided.AsEnumerable().Reverse().ToList();
+        var all = _live.Decided.AsEnumerable().Reverse().ToList();
         return Task.FromResult(new ReviewPage(all.Skip(offset).Take(limit).ToList(), all.Count));
     }
 }

@@ -1,4 +1,5 @@
 using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -66,9 +67,15 @@ public static class FlashSaleScenario
         return final;
     }
 
-    /// <summary>A reactivated room rebuilds exactly the same stock from its stock lines.</summary>
-    public static async Task AssertSameAfterReloadAsync(IGrainFactory grains, RoomView before)
+    /// <summary>
+    /// A reactivated room rebuilds exactly the same stock from its stock lines, and the merchant's account the same
+    /// balances and open shares from the settlement store.
+    /// </summary>
+    public static async Task AssertSameAfterReloadAsync(IGrainFactory grains, RoomView before, AccountBalance merchantBefore)
     {
+        var merchantAfter = await grains.GetGrain<ISettlementAccountGrain>(merchantBefore.AccountId).GetBalance();
+        Assert.Equal(merchantBefore, merchantAfter);
+        Assert.True(merchantAfter.Pending > 0 && merchantAfter.OpenOrders > 0);
         var after = await grains.GetGrain<ILiveRoomGrain>(before.RoomId).GetView();
         Assert.Equal(before.Shelf.Single() with { SplitPlan = after.Shelf.Single().SplitPlan }, after.Shelf.Single());
         Assert.Equal((before.Gmv, before.OrdersPaid, before.Status), (after.Gmv, after.OrdersPaid, after.Status));
@@ -81,7 +88,10 @@ public sealed class FlashSaleTests(ClusterFixture fixture) : IClassFixture<Clust
     public async Task Thousands_of_concurrent_orders_never_oversell_on_a_two_silo_cluster()
     {
         var final = await FlashSaleScenario.RunAsync(fixture.Client, fixture.Clock, stock: 300, buyers: 3000, payers: 120);
+        var merchant = fixture.Client.GetGrain<ISettlementAccountGrain>(final.Shelf.Single().MerchantId);
+        var balance = await merchant.GetBalance();
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ILiveRoomGrain>(final.RoomId));
-        await FlashSaleScenario.AssertSameAfterReloadAsync(fixture.Client, final);
+        await fixture.Cluster.DeactivateAsync(merchant);
+        await FlashSaleScenario.AssertSameAfterReloadAsync(fixture.Client, final, balance);
     }
 }

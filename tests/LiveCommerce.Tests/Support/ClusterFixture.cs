@@ -1,7 +1,7 @@
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Gateway;
-using LiveCommerce.Grains.Payments.Ledger;
+using LiveCommerce.Grains.Payments.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
@@ -23,7 +23,7 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>This cluster's own provider records and ledger (shared by its silos, like a database would be).</summary>
     public InMemorySandboxStore Sandbox { get; } = new();
-    public InMemoryLedgerStore Ledger { get; } = new();
+    public InMemorySettlementStore Settlement { get; } = new();
     public LiveCommerce.Grains.Rooms.InMemoryRoomStockLedger RoomStock { get; } = new();
 
     protected virtual short Silos => 2;
@@ -40,7 +40,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.UseDomainClock(Clock);
             silo.Services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
             silo.Services.Replace(ServiceDescriptor.Singleton<ISandboxStore>(Sandbox));
-            silo.Services.Replace(ServiceDescriptor.Singleton<ILedgerStore>(Ledger));
+            silo.Services.Replace(ServiceDescriptor.Singleton<ISettlementStore>(Settlement));
             silo.Services.Replace(ServiceDescriptor.Singleton<LiveCommerce.Grains.Rooms.IRoomStockLedger>(RoomStock));
             silo.Services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
             ConfigureServices(silo.Services);

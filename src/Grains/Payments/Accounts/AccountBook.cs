@@ -3,39 +3,54 @@ using LiveCommerce.Grains.Common;
 
 namespace LiveCommerce.Grains.Payments.Accounts;
 
-/// <summary>A settlement account's persisted state: balances, cycle, and the shares not yet settled.</summary>
-[GenerateSerializer]
+/// <summary>
+/// A settlement account: balances, cycle, and the shares not yet settled. Persisted by the settlement store (a
+/// balances row and one row per open share, written in one transaction with the ledger lines), not as a grain
+/// state blob: the open shares of a platform account are every unsettled order, and must not be rewritten whole.
+/// </summary>
 public sealed class AccountState
 {
-    [Id(0)] public bool Exists { get; set; }
-    [Id(1)] public int CycleDays { get; set; }
-    [Id(2)] public long Pending { get; set; }
-    [Id(3)] public long OnHold { get; set; }
-    [Id(4)] public long Available { get; set; }
-    [Id(5)] public long PaidOut { get; set; }
-    [Id(6)] public long TotalCredited { get; set; }
-    [Id(7)] public long TotalReversed { get; set; }
+    public bool Exists { get; set; }
+    public int CycleDays { get; set; }
+    public long Pending { get; set; }
+    public long OnHold { get; set; }
+    public long Available { get; set; }
+    public long PaidOut { get; set; }
+    public long TotalCredited { get; set; }
+    public long TotalReversed { get; set; }
     /// <summary>Shares not yet settled, by order id. Settled or fully refunded shares leave this map.</summary>
-    [Id(8)] public Dictionary<string, OpenShare> Open { get; set; } = [];
-    [Id(9)] public int BatchSequence { get; set; }
-    [Id(10)] public Dictionary<string, DateTimeOffset> RecentPayouts { get; set; } = [];
-    [Id(11)] public DateTimeOffset CreatedAt { get; set; }
-    [Id(12)] public int Anomalies { get; set; }
+    public Dictionary<string, OpenShare> Open { get; set; } = [];
+    public int BatchSequence { get; set; }
+    public Dictionary<string, DateTimeOffset> RecentPayouts { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public int Anomalies { get; set; }
+
+    /// <summary>Order ids whose open share changed or closed since the last save.</summary>
+    public HashSet<string> Changed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The balances without the open shares (what the balances row holds).</summary>
+    public AccountState CopyBalances() => new()
+    {
+        Exists = Exists, CycleDays = CycleDays, Pending = Pending, OnHold = OnHold, Available = Available, PaidOut = PaidOut,
+        TotalCredited = TotalCredited, TotalReversed = TotalReversed, BatchSequence = BatchSequence,
+        RecentPayouts = new Dictionary<string, DateTimeOffset>(RecentPayouts), CreatedAt = CreatedAt, Anomalies = Anomalies,
+    };
 }
 
 /// <summary>One order's share at this account while it is not settled.</summary>
-[GenerateSerializer]
 public sealed class OpenShare
 {
-    [Id(0)] public string OrderId { get; set; } = "";
-    [Id(1)] public long Share { get; set; }
-    [Id(2)] public int BasisPoints { get; set; }
-    [Id(3)] public long Pending { get; set; }
-    [Id(4)] public long OnHold { get; set; }
-    [Id(5)] public long Refunded { get; set; }
-    [Id(6)] public DateTimeOffset? ConfirmedAt { get; set; }
-    [Id(7)] public DateTimeOffset? SettleAt { get; set; }
-    [Id(8)] public int LastSequence { get; set; }
+    public string OrderId { get; set; } = "";
+    public long Share { get; set; }
+    public int BasisPoints { get; set; }
+    public long Pending { get; set; }
+    public long OnHold { get; set; }
+    public long Refunded { get; set; }
+    public DateTimeOffset? ConfirmedAt { get; set; }
+    public DateTimeOffset? SettleAt { get; set; }
+    public int LastSequence { get; set; }
+
+    public OpenShare Copy() => (OpenShare)MemberwiseClone();
 }
 
 /// <summary>A line for the append-only ledger.</summary>
@@ -73,6 +88,7 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
         {
             if (posting.Sequence <= share.LastSequence) return PostingEffect.Duplicate;
             share.LastSequence = posting.Sequence;
+            state.Changed.Add(posting.OrderId);
             return ApplyToOpen(share, posting, ledger);
         }
 
@@ -102,6 +118,7 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
     private PostingEffect ApplyNewCredit(AccountPosting posting, List<LedgerLine> ledger)
     {
         var onHold = posting.Kind == PostingKind.CreditOnHold;
+        state.Changed.Add(posting.OrderId);
         state.Open[posting.OrderId] = new OpenShare
         {
             OrderId = posting.OrderId,
@@ -180,6 +197,7 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
         foreach (var share in due)
         {
             state.Open.Remove(share.OrderId);
+            state.Changed.Add(share.OrderId);
             if (share.Pending == 0) continue;
             state.Pending -= share.Pending;
             state.Available += share.Pending;

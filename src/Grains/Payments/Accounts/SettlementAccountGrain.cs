@@ -2,7 +2,7 @@ using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
-using LiveCommerce.Grains.Payments.Ledger;
+using LiveCommerce.Grains.Payments.Store;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Serialization;
@@ -11,17 +11,16 @@ namespace LiveCommerce.Grains.Payments.Accounts;
 
 /// <summary>
 /// A party's settlement account. Reentrant with coalesced flushes, because the platform account (and a hot
-/// merchant's) takes a posting for every paid order: each flush appends the new ledger lines in one statement and
-/// then writes the balances once. A posting is acknowledged only after the flush that contains it.
+/// merchant's) takes a posting for every paid order: each flush saves the balances, the open shares that changed
+/// and the new ledger lines in one transaction (<see cref="ISettlementStore"/>). A posting is acknowledged only
+/// after the flush that contains it.
 /// </summary>
 [Reentrant]
 public sealed class SettlementAccountGrain(
-    [PersistentState("settlementAccount", StorageNames.Accounts)] IPersistentState<AccountState> persisted,
-    ILedgerStore ledger,
+    ISettlementStore ledger,
     BusinessCalendar calendar,
     IOptions<SettlementOptions> settlementOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    DeepCopier copier,
     ILogger<SettlementAccountGrain> logger) : Grain, ISettlementAccountGrain, IRemindable
 {
     private const string DailyRun = "daily-settlement";
@@ -42,8 +41,7 @@ public sealed class SettlementAccountGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _state = persisted.State;
-        if (!_state.Exists) _state.CycleDays = _options.DefaultCycleDays;
+        _state = await ledger.LoadAccountAsync(AccountId, cancellationToken) ?? new AccountState { CycleDays = _options.DefaultCycleDays };
         _book = new AccountBook(AccountId, _state, calendar);
         _writer = new CoalescingWriter(FlushAsync, OnFlushFailed);
         _dailyRunRegistered = _state.Open.Count > 0 && await this.GetReminder(DailyRun) is not null;
@@ -181,9 +179,17 @@ public sealed class SettlementAccountGrain(
         var batches = _unflushedBatches;
         _unflushedLines = [];
         _unflushedBatches = [];
-        // History first: if the state write then fails, a retried posting is recognised by its ledger line.
-        await ledger.AppendAsync(lines, batches);
-        await persisted.WriteSnapshotAsync(_state, copier);
+        if (_state.CreatedAt == default) _state.CreatedAt = clock.GetUtcNow();
+        var changed = new List<OpenShare>();
+        var closed = new List<string>();
+        foreach (var orderId in _state.Changed)
+        {
+            if (_state.Open.TryGetValue(orderId, out var share)) changed.Add(share.Copy());
+            else closed.Add(orderId);
+        }
+        _state.Changed.Clear();
+        // Balances, open shares and ledger lines in one transaction: they cannot disagree after a crash.
+        await ledger.SaveAsync(new AccountSave(AccountId, _state.CopyBalances(), changed, closed, lines, batches));
     }
 
     private void OnFlushFailed(Exception e)

@@ -2,21 +2,40 @@ using System.Collections.Concurrent;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Payments.Accounts;
 
-namespace LiveCommerce.Grains.Payments.Ledger;
+namespace LiveCommerce.Grains.Payments.Store;
 
 /// <summary>
-/// The embedded profile's ledger: process memory, shared by every silo in the process (an in-process test cluster
-/// has several), and gone when the process stops, like the rest of the embedded profile's storage.
+/// The embedded profile's settlement store: process memory, shared by every silo in the process (an in-process test
+/// cluster has several), and gone when the process stops, like the rest of the embedded profile's storage.
 /// </summary>
-public sealed class InMemoryLedgerStore : ILedgerStore
+public sealed class InMemorySettlementStore : ISettlementStore
 {
+    private readonly ConcurrentDictionary<string, (AccountState Balances, Dictionary<string, OpenShare> Open)> _accounts = new();
     private readonly ConcurrentDictionary<string, LedgerLine> _lines = new();
     private readonly ConcurrentDictionary<string, SettlementBatch> _batches = new();
 
-    public Task AppendAsync(IReadOnlyList<LedgerLine> lines, IReadOnlyList<SettlementBatch> batches, CancellationToken cancellationToken = default)
+    public Task<AccountState?> LoadAccountAsync(string accountId, CancellationToken cancellationToken = default)
     {
-        foreach (var line in lines) _lines.TryAdd(line.EntryId, line);
-        foreach (var batch in batches) _batches[batch.BatchId] = batch;
+        if (!_accounts.TryGetValue(accountId, out var stored)) return Task.FromResult<AccountState?>(null);
+        lock (stored.Open)
+        {
+            var state = stored.Balances.CopyBalances();
+            state.Open = stored.Open.ToDictionary(s => s.Key, s => s.Value.Copy());
+            return Task.FromResult<AccountState?>(state);
+        }
+    }
+
+    public Task SaveAsync(AccountSave save, CancellationToken cancellationToken = default)
+    {
+        var entry = _accounts.GetOrAdd(save.AccountId, _ => (new AccountState(), new Dictionary<string, OpenShare>()));
+        lock (entry.Open)
+        {
+            foreach (var line in save.Lines) _lines.TryAdd(line.EntryId, line);
+            foreach (var batch in save.Batches) _batches[batch.BatchId] = batch;
+            foreach (var closed in save.ClosedShares) entry.Open.Remove(closed);
+            foreach (var share in save.ChangedShares) entry.Open[share.OrderId] = share.Copy();
+            _accounts[save.AccountId] = (save.Balances.CopyBalances(), entry.Open);
+        }
         return Task.CompletedTask;
     }
 

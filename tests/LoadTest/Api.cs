@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace LiveCommerce.LoadTest;
+
+public readonly record struct Reply(HttpStatusCode Status, JsonElement Body, string? Error)
+{
+    public bool Ok => Error is null;
+    public string? Code => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("code", out var c) ? c.GetString() : null;
+}
+
+/// <summary>HTTP calls to the front door, timed and classified: failures by kind, business answers as outcomes.</summary>
+public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics metrics)
+{
+    public Tokens Tokens => tokens;
+
+    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 1024,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        EnableMultipleHttp2Connections = true,
+    })
+    { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>
+    /// Sends a request. <paramref name="start"/> is when the operation was due (open loop) or began; latency counts
+    /// from there. <paramref name="expected"/> statuses count as success; others are errors unless listed as outcomes.
+    /// </summary>
+    public async Task<Reply> Send(string op, HttpMethod method, string path, (string Subject, string Role) caller, object? body = null,
+        string? idempotencyKey = null, string? clientIp = null, long? start = null, HttpStatusCode[]? expected = null,
+        Func<Reply, string?>? outcome = null, bool record = true)
+    {
+        var begun = start ?? Stopwatch.GetTimestamp();
+        using var request = new HttpRequestMessage(method, options.Url + path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.For(caller.Subject, caller.Role));
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (clientIp is not null) request.Headers.Add("X-Forwarded-For", clientIp);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        Reply reply;
+        try
+        {
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var json = text.Length > 0 && text[0] is '{' or '[' ? JsonDocument.Parse(text).RootElement.Clone() : default;
+            var ok = expected is null ? response.IsSuccessStatusCode : expected.Contains(response.StatusCode);
+            reply = new Reply(response.StatusCode, json, ok ? null : $"{(int)response.StatusCode} {Code(json) ?? response.ReasonPhrase}");
+            if (!ok && outcome?.Invoke(reply) is { } businessAnswer) reply = reply with { Error = null };
+        }
+        catch (TaskCanceledException) { reply = new Reply(0, default, "timeout"); }
+        catch (HttpRequestException e) { reply = new Reply(0, default, "connection: " + (e.HttpRequestError.ToString())); }
+        if (record) metrics.Record(op, begun, reply.Error, reply.Ok && outcome?.Invoke(reply) is { } o ? o : null);
+        return reply;
+    }
+
+    private static string? Code(JsonElement json) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty("code", out var c) ? c.GetString() : null;
+}

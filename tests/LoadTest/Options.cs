@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace LiveCommerce.LoadTest;
+
+/// <summary>Command-line options; every run is bounded by duration and/or request count.</summary>
+public sealed class Options
+{
+    public string Url { get; set; } = "http://127.0.0.1:5080";
+    public string Scenario { get; set; } = "live-evening";
+    public string Mode { get; set; } = "open";
+    public double Rate { get; set; } = 500;
+    public int Concurrency { get; set; } = 64;
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(5);
+    public long MaxRequests { get; set; } = long.MaxValue;
+    public int Rooms { get; set; } = 20;
+    public int Viewers { get; set; } = 2000;
+    public int Buyers { get; set; } = 20000;
+    public int Stock { get; set; } = 1000;
+    public double PaidShare { get; set; } = 0.8;
+    public double ShipShare { get; set; } = 0.3;
+    public double RefundShare { get; set; } = 0.05;
+    public double LikesPerSecond { get; set; } = 200;
+    public double CommentsPerSecond { get; set; } = 20;
+    public string? JwtKeyFile { get; set; }
+    public string? JwtKey { get; set; }
+    public bool DevTokens { get; set; }
+    public string? Database { get; set; }
+    public string ResultsDir { get; set; } = "results/load";
+    public int[] Silos { get; set; } = [];
+    public TimeSpan? KillSiloAt { get; set; }
+    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(5);
+    public bool Pgbench { get; set; }
+    public bool Smoke { get; set; }
+    public bool SkipInvariants { get; set; }
+    public string ClusterDir { get; set; } = ".local/cluster";
+
+    public const string Help = """
+        LiveCommerce load generator: drives the HTTP front door of a running cluster (deploy/local-cluster.sh up).
+
+          dotnet run -c Release --project tests/LoadTest -- [options]
+
+        Scenarios
+          --scenario live-evening   R rooms live, viewers joining, likes and comments, order flows (place, pay through
+                                    the sandbox, ship, deliver, confirm, refunds) [default]
+          --scenario flash-sale     one hot room, one product with --stock units, --buyers buyers pressing at once
+          --smoke                   a tiny live evening for CI: a few seconds, invariants checked
+
+        Load
+          --mode open|closed        open: --rate order flows started per second whatever the latency (no coordinated
+                                    omission); closed: --concurrency clients as fast as they can      [open]
+          --rate N                  open-loop arrival rate, flows/s                                   [500]
+          --concurrency C           closed-loop clients; flash sale: simultaneous buyers              [64]
+          --duration S --warmup S   measured seconds after warm-up seconds                            [30, 5]
+          --max-requests N          stop after N measured order flows
+          --rooms R --viewers V --buyers B --stock K
+          --paid-share --ship-share --refund-share   shares of orders paid; of paid, shipped; refunded  [0.8 0.3 0.05]
+          --likes-per-second --comments-per-second   background interactions                         [200 20]
+
+        Cluster and environment
+          --url URL                 front door                                                        [http://127.0.0.1:5080]
+          --jwt-key-file PATH       HS256 key to mint tokens (the postgres profile has no token endpoint)
+                                                                                                      [.local/cluster/jwt.key]
+          --dev-tokens              get tokens from /v1/dev/tokens (embedded profile)
+          --db CONNSTR              PostgreSQL for the invariant checks                               [from .local/cluster]
+          --silos 1,2,3             run the scenario on a fresh local cluster of each size (restarts it)
+          --kill-silo-at S          SIGKILL silo 1 S seconds into the measured run; restart it --restart-after S later
+          --pgbench                 measure pgbench simple-update at the same concurrency against the same server
+          --results DIR             where result.json, report.md and chart.svg go                     [results/load]
+          --skip-invariants         do not check the books at the end (not recommended)
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            double D() => double.Parse(Next(), CultureInfo.InvariantCulture);
+            int I() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--help" or "-h": throw new HelpRequested();
+                case "--url": o.Url = Next().TrimEnd('/'); break;
+                case "--scenario": o.Scenario = Next(); break;
+                case "--mode": o.Mode = Next(); break;
+                case "--rate": o.Rate = D(); break;
+                case "--concurrency": o.Concurrency = I(); break;
+                case "--duration": o.Duration = TimeSpan.FromSeconds(D()); break;
+                case "--warmup": o.Warmup = TimeSpan.FromSeconds(D()); break;
+                case "--max-requests": o.MaxRequests = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--rooms": o.Rooms = I(); break;
+                case "--viewers": o.Viewers = I(); break;
+                case "--buyers": o.Buyers = I(); break;
+                case "--stock": o.Stock = I(); break;
+                case "--paid-share": o.PaidShare = D(); break;
+                case "--ship-share": o.ShipShare = D(); break;
+                case "--refund-share": o.RefundShare = D(); break;
+                case "--likes-per-second": o.LikesPerSecond = D(); break;
+                case "--comments-per-second": o.CommentsPerSecond = D(); break;
+                case "--jwt-key-file": o.JwtKeyFile = Next(); break;
+                case "--jwt-key": o.JwtKey = Next(); break;
+                case "--dev-tokens": o.DevTokens = true; break;
+                case "--db": o.Database = Next(); break;
+                case "--results": o.ResultsDir = Next(); break;
+                case "--silos": o.Silos = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--kill-silo-at": o.KillSiloAt = TimeSpan.FromSeconds(D()); break;
+                case "--restart-after": o.RestartAfter = TimeSpan.FromSeconds(D()); break;
+                case "--pgbench": o.Pgbench = true; break;
+                case "--smoke": o.Smoke = true; break;
+                case "--skip-invariants": o.SkipInvariants = true; break;
+                case "--cluster-dir": o.ClusterDir = Next(); break;
+                default: throw new ArgumentException($"unknown option {args[i]} (see --help)");
+            }
+        }
+        if (o.Smoke)
+        {
+            o.Scenario = "live-evening";
+            o.Mode = "open";
+            o.Rate = Math.Min(o.Rate, 30);
+            o.Duration = TimeSpan.FromSeconds(Math.Min(o.Duration.TotalSeconds, 5));
+            o.Warmup = TimeSpan.FromSeconds(1);
+            o.Rooms = Math.Min(o.Rooms, 3);
+            o.Viewers = Math.Min(o.Viewers, 30);
+            o.Buyers = Math.Min(o.Buyers, 200);
+            o.LikesPerSecond = Math.Min(o.LikesPerSecond, 20);
+            o.CommentsPerSecond = Math.Min(o.CommentsPerSecond, 5);
+        }
+        if (o.Scenario is not ("live-evening" or "flash-sale")) throw new ArgumentException("--scenario is live-evening or flash-sale");
+        if (o.Mode is not ("open" or "closed")) throw new ArgumentException("--mode is open or closed");
+        if (o.Rate <= 0 || o.Concurrency <= 0 || o.Duration <= TimeSpan.Zero) throw new ArgumentException("--rate, --concurrency and --duration must be positive");
+        return o;
+    }
+}
+
+public sealed class HelpRequested : Exception;

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LiveCommerce.LoadTest;
+
+Options options;
+try { options = Options.Parse(args); }
+catch (HelpRequested) { Console.WriteLine(Options.Help); return 0; }
+catch (Exception e) when (e is ArgumentException or FormatException) { Console.Error.WriteLine(e.Message); return 2; }
+
+void Progress(string line) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+var cluster = new ClusterControl(options, Progress);
+var command = "dotnet run -c Release --project tests/LoadTest -- " + string.Join(' ', args);
+var results = new List<RunResult>();
+var sizes = options.Silos.Length > 0 ? options.Silos : [0];
+foreach (var (size, index) in sizes.Select((s, i) => (s, i)))
+{
+    if (size > 0)
+    {
+        Progress($"starting a local cluster of {size} silo(s)");
+        await cluster.ScriptAsync("down");
+        if (index > 0) Environment.SetEnvironmentVariable("LC_SKIP_BUILD", "1");
+        if (await cluster.ScriptAsync("up", "--silos", size.ToString(CultureInfo.InvariantCulture)) != 0) { Progress("cluster did not start"); return 1; }
+    }
+    results.Add(await RunOnceAsync(size));
+}
+var dir = Path.Combine(options.ResultsDir, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{options.Scenario}{(options.Smoke ? "-smoke" : "")}");
+var report = await Report.WriteAsync(dir, results);
+Progress($"report: {report}");
+var failed = results.SelectMany(r => r.Invariants).Where(c => !c.Passed).ToList();
+var place = results[^1].Operations.GetValueOrDefault("place") ?? results[^1].Operations.GetValueOrDefault("reserve");
+Console.WriteLine(failed.Count == 0
+    ? $"load test passed: {place?.Ok ?? 0} orders, {results.Sum(r => r.Invariants.Count)} invariants hold"
+    : $"load test FAILED: {failed.Count} invariant(s) broken: {string.Join("; ", failed.Select(f => f.Name))}");
+return failed.Count == 0 ? 0 : 1;
+
+async Task<RunResult> RunOnceAsync(int silos)
+{
+    var http = Api.CreateClient();
+    var tokens = new Tokens(options, http);
+    await tokens.InitializeAsync();
+    var metrics = new Metrics();
+    var world = new World();
+    var api = new Api(options, http, tokens, metrics);
+    var scenarios = new Scenarios(options, api, world, metrics, Progress);
+
+    var ready = await http.GetAsync(options.Url + "/health/ready");
+    if (!ready.IsSuccessStatusCode) throw new InvalidOperationException($"{options.Url}/health/ready answered {(int)ready.StatusCode}: is the cluster up? (deploy/local-cluster.sh up)");
+
+    if (options.Scenario == "flash-sale") await scenarios.SetUpFlashSaleAsync(); else await scenarios.SetUpLiveEveningAsync();
+    Progress($"set up done (run {world.Run}); load starts");
+
+    using var stop = new CancellationTokenSource();
+    var clock = Stopwatch.StartNew();
+    KillReport? kill = null;
+    double? killedAt = null, restartedAt = null;
+    var sampler = Task.Run(async () =>
+    {
+        long lastPlaced = 0, lastPaid = 0, lastErrors = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(1000, stop.Token); } catch (TaskCanceledException) { break; }
+            var second = Metrics.Elapsed(metrics);
+            cluster.Sample(second);
+            long placed = metrics.Seconds.Sum(s => s.Value.Completed("place") + s.Value.Completed("reserve")), paid = metrics.Seconds.Sum(s => s.Value.Completed("paid-flow")),
+                errors = metrics.Seconds.Sum(s => s.Value.Errors);
+            Progress($"t={second:F0}s{(metrics.Measuring ? "" : " (warm-up)")} orders {placed - lastPlaced}/s, paid flows {paid - lastPaid}/s, errors {errors - lastErrors}/s, " +
+                     $"{string.Join(", ", cluster.Samples.LastOrDefault().Samples?.Select(p => $"{p.Name} {p.CpuPercent:F0}% {p.RssMb:F0}MB") ?? [])}");
+            (lastPlaced, lastPaid, lastErrors) = (placed, paid, errors);
+        }
+    });
+
+    Task load;
+    if (options.Scenario == "flash-sale")
+    {
+        stop.CancelAfter(TimeSpan.FromMinutes(10));
+        load = scenarios.RunFlashSaleAsync(stop.Token).ContinueWith(_ => stop.Cancel());
+    }
+    else
+    {
+        _ = Task.Delay(options.Warmup).ContinueWith(_ => { metrics.StartMeasuring(); clock.Restart(); });
+        stop.CancelAfter(options.Warmup + options.Duration);
+        load = scenarios.RunLiveEveningAsync(stop.Token);
+        if (options.KillSiloAt is { } at)
+        {
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(options.Warmup + at);
+                killedAt = Metrics.Elapsed(metrics);
+                Progress("killing silo 1 (SIGKILL)");
+                await cluster.ScriptAsync("kill-silo", "1");
+                await Task.Delay(options.RestartAfter);
+                restartedAt = Metrics.Elapsed(metrics);
+                Progress("starting silo 1 again");
+                await cluster.ScriptAsync("start-silo", "1");
+            });
+        }
+    }
+    await load;
+    if (options.Scenario != "flash-sale") metrics.MeasuredSeconds = clock.Elapsed.TotalSeconds;
+    await stop.CancelAsync();
+    await sampler;
+    Progress("load stopped");
+
+    var invariants = new Invariants(options, api, world, Progress);
+    if (!options.SkipInvariants) await invariants.RunAsync();
+
+    var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)).ToList();
+    if (killedAt is { } k)
+    {
+        var after = timeline.Where(p => p.Second >= k).ToList();
+        var errorSeconds = after.Where(p => p.Errors > 0).ToList();
+        var before = timeline.Where(p => p.Second < k && p.Second >= k - 6).ToList();
+        var baseline = before.Count == 0 ? 0 : before.Average(p => p.Placed);
+        double? recovered = null;
+        for (var i = 0; i + 2 < after.Count; i++)
+            if (after.Skip(i).Take(3).All(p => p.Errors == 0 && p.Placed >= 0.8 * baseline)) { recovered = after[i].Second - k; break; }
+        kill = new KillReport(k, restartedAt ?? k, errorSeconds.FirstOrDefault()?.Second, errorSeconds.LastOrDefault()?.Second,
+            errorSeconds.Count == 0 ? 0 : errorSeconds[^1].Second - errorSeconds[0].Second + 1, recovered, errorSeconds.Sum(p => p.Errors));
+    }
+
+    var activations = new Dictionary<string, long>();
+    var clusterView = await api.Send("admin", HttpMethod.Get, "/v1/admin/cluster", (world.Admin, "admin"), record: false);
+    if (clusterView.Ok)
+        foreach (var silo in clusterView.Body.GetProperty("silos").EnumerateArray())
+            activations[silo.GetProperty("silo").GetString()!] = silo.GetProperty("activations").GetInt64();
+
+    double? tps = options.Pgbench ? await Pgbench.MeasureAsync(Math.Min(options.Concurrency, 30), Progress) : null;
+    var seconds = Math.Max(metrics.MeasuredSeconds, 1e-9);
+    var operations = metrics.Operations.ToDictionary(o => o.Key, o => new OperationSummary(o.Value.Ok, o.Value.Failed, o.Value.Ok / seconds,
+        o.Value.PercentileMs(50), o.Value.PercentileMs(90), o.Value.PercentileMs(99), o.Value.PercentileMs(99.9), o.Value.MaxMs, o.Value.Errors, o.Value.Outcomes));
+    var durable = operations.TryGetValue("place", out var p) ? p.PerSecond : operations.TryGetValue("reserve", out var r) ? (options.Scenario == "flash-sale" ? scenarios.FlashSaleResult?.ReservationsPerSecond : r.PerSecond) : null;
+    var processes = cluster.Samples.SelectMany(s => s.Samples).GroupBy(s => s.Name)
+        .Select(g => new ProcessSummary(g.Key, g.Skip(1).DefaultIfEmpty(g.First()).Average(x => x.CpuPercent), g.Max(x => x.CpuPercent), g.Max(x => x.RssMb))).OrderBy(x => x.Name).ToList();
+    var machine = $"{Environment.ProcessorCount} cores, {MemoryGb():F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    return new RunResult(options.Scenario, options.Mode, silos == 0 ? cluster.Processes().Count(x => x.Key.StartsWith("silo")) : silos, metrics.MeasuredSeconds,
+        operations, timeline, processes, invariants.Results, scenarios.FlashSaleResult, kill, activations, tps, durable, DateTimeOffset.UtcNow, machine, command);
+}
+
+static double MemoryGb()
+{
+    try { return long.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0 / 1024.0; }
+    catch (IOException) { return 0; }
+}

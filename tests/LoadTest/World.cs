@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+
+namespace LiveCommerce.LoadTest;
+
+/// <summary>The shops, rooms and buyers a run creates (ids are scoped to the run), and what it was told happened.</summary>
+public sealed class World
+{
+    public static readonly string[] Cities = ["Hangzhou", "Chengdu", "Linyi", "Shanghai", "Guangzhou"];
+
+    public string Run { get; } = "lt" + DateTime.UtcNow.ToString("MMddHHmmss") + Random.Shared.Next(100, 999);
+    public List<RoomInfo> Rooms { get; } = [];
+    public List<string> Buyers { get; } = [];
+    public string Admin => Run + "-admin";
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Every order the front door acknowledged (201), once per idempotency key.</summary>
+    public ConcurrentDictionary<string, string> AcknowledgedOrders { get; } = new();
+    public ConcurrentDictionary<string, byte> PaidOrders { get; } = new();
+    public ConcurrentBag<string> DuplicateAcknowledgements { get; } = [];
+    private readonly ConcurrentDictionary<string, string> _keyByOrder = new();
+
+    public sealed record RoomInfo(string RoomId, string StreamerId, string MerchantId, string ProductId, int Stock);
+
+    public string BuyerIp(string buyerId)
+    {
+        var h = (uint)buyerId.GetHashCode(StringComparison.Ordinal);
+        return $"10.{(h >> 16) & 255}.{(h >> 8) & 255}.{(h & 250) + 1}";
+    }
+
+    /// <summary>Streamers, merchants, products and live rooms; buyers registered; viewers in rooms.</summary>
+    public async Task SetUpAsync(Api api, Options options, int rooms, int stockPerRoom, Action<string> progress)
+    {
+        for (var r = 0; r < rooms; r++)
+        {
+            var streamer = $"{Run}-s{r}";
+            var merchant = $"{Run}-m{r}";
+            var product = $"{Run}-p{r}";
+            await Must(api.Send("setup", HttpMethod.Put, $"/v1/streamers/{streamer}", (streamer, "streamer"),
+                new { displayName = "Streamer " + r, homeCity = Cities[r % Cities.Length] }, record: false));
+            await Must(api.Send("setup", HttpMethod.Put, $"/v1/products/{product}", (merchant, "merchant"),
+                new { name = "Product " + r, category = "beauty", listPrice = 12000 }, record: false));
+            var room = await Must(api.Send("setup", HttpMethod.Post, "/v1/rooms", (streamer, "streamer"),
+                new { title = "Evening " + r, city = Cities[r % Cities.Length] }, idempotencyKey: $"room-{r}", record: false));
+            var roomId = room.Body.GetProperty("roomId").GetString()!;
+            await Must(api.Send("setup", HttpMethod.Put, $"/v1/rooms/{roomId}/shelf/{product}", (streamer, "streamer"), new
+            {
+                livePrice = 9900, stock = stockPerRoom, perOrderLimit = 5,
+                splitPlan = new
+                {
+                    shares = new object[]
+                    {
+                        new { role = "seller", accountId = merchant, basisPoints = 8000 },
+                        new { role = "streamer", accountId = streamer, basisPoints = 1000 },
+                        new { role = "distributor", accountId = $"{Run}-d{r}", basisPoints = 500, level = 1 },
+                        new { role = "platform", accountId = "platform", basisPoints = 500 },
+                    },
+                },
+            }, record: false));
+            await Must(api.Send("setup", HttpMethod.Post, $"/v1/rooms/{roomId}/start", (streamer, "streamer"), record: false));
+            Rooms.Add(new RoomInfo(roomId, streamer, merchant, product, stockPerRoom));
+        }
+        progress($"{rooms} room(s) live");
+
+        Buyers.AddRange(Enumerable.Range(0, options.Buyers).Select(i => $"{Run}-b{i}"));
+        var registered = 0;
+        await Parallel.ForEachAsync(Buyers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (buyer, _) =>
+        {
+            await Must(api.Send("setup", HttpMethod.Put, $"/v1/buyers/{buyer}", (buyer, "buyer"),
+                new { city = Cities[Math.Abs(buyer.GetHashCode(StringComparison.Ordinal)) % Cities.Length] }, record: false));
+            if (Interlocked.Increment(ref registered) % 5000 == 0) progress($"{registered} buyers registered");
+        });
+        progress($"{Buyers.Count} buyers registered");
+    }
+
+    public async Task JoinViewersAsync(Api api, int viewers, Func<int, RoomInfo> roomFor)
+    {
+        await Parallel.ForEachAsync(Enumerable.Range(0, Math.Min(viewers, Buyers.Count)), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        {
+            await api.Send("join", HttpMethod.Post, $"/v1/rooms/{roomFor(i).RoomId}/viewers", (Buyers[i], "buyer"), clientIp: BuyerIp(Buyers[i]));
+        });
+    }
+
+    public void Acknowledge(string idempotencyKey, Reply reply)
+    {
+        if (reply.Status != HttpStatusCode.Created) return;
+        var orderId = reply.Body.GetProperty("orderId").GetString()!;
+        // Two different keys acknowledged with one order id would be one order counted twice.
+        if (_keyByOrder.GetOrAdd(orderId, idempotencyKey) != idempotencyKey) DuplicateAcknowledgements.Add(orderId);
+        AcknowledgedOrders[idempotencyKey] = orderId;
+    }
+
+    private static async Task<Reply> Must(Task<Reply> call)
+    {
+        var reply = await call;
+        if (!reply.Ok) throw new InvalidOperationException($"setup call failed: {reply.Error} {reply.Body}");
+        return reply;
+    }
+
+    public static string OrderId(JsonElement body) => body.GetProperty("orderId").GetString()!;
+}
