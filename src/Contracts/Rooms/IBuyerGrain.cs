@@ -1,6 +1,6 @@
 namespace LiveCommerce.Contracts.Rooms;
 
-/// <summary>A buyer (viewer): city, followed streamers, order history summary, last purchase.</summary>
+/// <summary>A buyer (viewer): city, followed streamers, purchase summary; lists its orders from their stock lines.</summary>
 public interface IBuyerGrain : IGrainWithStringKey
 {
     /// <summary>Registers the buyer or updates its city. Idempotent.</summary>
@@ -22,9 +22,6 @@ public interface IBuyerGrain : IGrainWithStringKey
     Task<BuyerView> Follow(string streamerId);
     Task<BuyerView> Unfollow(string streamerId);
 
-    /// <summary>Adds an order to the buyer's history (idempotent by order id).</summary>
-    Task RecordOrder(BuyerOrderEntry entry);
-
     /// <summary>Records a paid purchase (idempotent by order id).</summary>
     Task RecordPurchase(string orderId, long amount, DateTimeOffset paidAt);
 
@@ -44,7 +41,6 @@ public sealed record BuyerView(
     [property: Id(1)] string City,
     [property: Id(2)] string? DisplayName,
     [property: Id(3)] IReadOnlyList<string> Following,
-    [property: Id(4)] int OrderCount,
     [property: Id(5)] int PaidOrderCount,
     [property: Id(6)] long TotalSpent,
     [property: Id(7)] DateTimeOffset? LastPurchaseAt,

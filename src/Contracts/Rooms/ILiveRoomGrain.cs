@@ -79,7 +79,8 @@ public sealed record ShelfItemView(
     [property: Id(10)] SplitPlan SplitPlan,
     // The product's historical average price before the live price was set, and the risk flag the price got.
     [property: Id(11)] long ReferencePrice,
-    [property: Id(12)] string? PriceFlag);
+    [property: Id(12)] string? PriceFlag,
+    [property: Id(13)] string Category = "");
 
 [GenerateSerializer, Immutable]
 public sealed record RoomQuote(
@@ -123,7 +124,10 @@ public sealed record ReserveRequest(
     [property: Id(3)] int Quantity,
     [property: Id(4)] DateTimeOffset ExpiresAt,
     // A repeat order under a buyer's standing authorization may buy from the shelf after the session ended.
-    [property: Id(5)] bool StandingAuthorization = false);
+    [property: Id(5)] bool StandingAuthorization = false,
+    // When the order was placed and what it knew then; kept on the stock line, the order's durable record.
+    [property: Id(6)] DateTimeOffset PlacedAt = default,
+    [property: Id(7)] Orders.OrderSeed? Seed = null);
 
 public enum ReserveOutcome
 {

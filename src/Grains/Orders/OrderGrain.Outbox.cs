@@ -80,7 +80,6 @@ public sealed partial class OrderGrain
         OutboxKind.RoomCommit => GrainFactory.GetGrain<ILiveRoomGrain>(S.RoomId).Commit(OrderId, item.Amount),
         OutboxKind.RoomRelease => GrainFactory.GetGrain<ILiveRoomGrain>(S.RoomId).Release(OrderId),
         OutboxKind.RoomReturnSold => GrainFactory.GetGrain<ILiveRoomGrain>(S.RoomId).ReturnSold(OrderId, S.ProductId, S.Quantity, item.Amount),
-        OutboxKind.BuyerRecordOrder => GrainFactory.GetGrain<IBuyerGrain>(S.BuyerId).RecordOrder(new BuyerOrderEntry(OrderId, S.RoomId, S.ProductId, S.Amount, S.PlacedAt)),
         OutboxKind.BuyerRecordPurchase => GrainFactory.GetGrain<IBuyerGrain>(S.BuyerId).RecordPurchase(OrderId, item.Amount, item.At!.Value),
         OutboxKind.GatewayRefund => gateway.Refund(item.PaymentId!, item.RefundId!, item.Amount),
         OutboxKind.ScheduleAutoConfirm => GrainFactory.GetGrain<IAutoConfirmBucketGrain>(AutoConfirmBuckets.KeyFor(item.At!.Value)).Schedule(OrderId, item.At!.Value),

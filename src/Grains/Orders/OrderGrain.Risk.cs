@@ -37,7 +37,7 @@ public sealed partial class OrderGrain
             Device = deviceTask is null ? null : await deviceTask,
             BuyerOrdersInLastMinute = buyer.OrdersInLastMinute,
             BuyerRegisteredAt = buyer.Buyer.RegisteredAt,
-            BuyerPreviousOrders = buyer.Buyer.OrderCount,
+            BuyerPreviousOrders = buyer.Buyer.PaidOrderCount,
             Amount = quote.LivePrice * command.Quantity,
             UnitPrice = quote.LivePrice,
             HistoricalAveragePrice = quote.ReferencePrice,

@@ -6,6 +6,7 @@ using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Grains.Payments.Splits;
+using LiveCommerce.Grains.Rooms;
 using Microsoft.Extensions.Options;
 
 namespace LiveCommerce.Grains.Orders;
@@ -18,6 +19,7 @@ namespace LiveCommerce.Grains.Orders;
 public sealed partial class OrderGrain(
     [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> persisted,
     IPaymentGateway gateway,
+    IRoomStockLedger stockLedger,
     IOptions<OrderPolicy> orderPolicy,
     BusinessCalendar calendar,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
@@ -25,6 +27,7 @@ public sealed partial class OrderGrain(
 {
     private readonly OrderPolicy _policy = orderPolicy.Value;
     private IGrainTimer? _outboxRetry;
+    private bool _lookedForLine;
 
     private OrderState S => persisted.State;
     private string OrderId => this.GetPrimaryKeyString();
@@ -46,6 +49,7 @@ public sealed partial class OrderGrain(
         if (command.Quantity > _policy.MaxQuantityPerOrder)
             throw DomainException.Invalid("quantity", $"quantity must be at most {_policy.MaxQuantityPerOrder}.");
 
+        await EnsureLoadedAsync();
         if (S.Exists)
         {
             if (S.BuyerId == command.BuyerId && S.RoomId == command.RoomId && S.ProductId == command.ProductId && S.Quantity == command.Quantity)
@@ -65,50 +69,87 @@ public sealed partial class OrderGrain(
         }
         var buyer = risk.Buyer.Buyer;
         var deadline = now + _policy.PaymentTimeout;
+        var placement = Decision(risk.Assessment, "placement", now);
+        var seed = new OrderSeed(buyer.City, command.ClientIp, command.DeviceId, command.IdempotencyKey, risk.Quote.ReferencePrice,
+            buyer.RegisteredAt, buyer.PaidOrderCount, placement);
+        // The room's stock line is the order's durable record at placement: one coalesced room write per batch of
+        // orders, instead of an order write and a buyer write per order. The order's own state is written at its
+        // first change after this (payment, cancellation, expiry); until then it can be rebuilt from the line.
         var reserved = await GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId)
-            .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline, command.StandingAuthorization));
+            .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline, command.StandingAuthorization, now, seed));
         if (reserved.Outcome != ReserveOutcome.Reserved) return Refused(reserved);
 
-        S.Exists = true;
-        S.BuyerId = command.BuyerId;
-        S.BuyerCity = buyer.City;
-        S.RoomId = command.RoomId;
-        S.RoomCity = reserved.RoomCity;
-        S.StreamerId = reserved.StreamerId!;
-        S.MerchantId = reserved.MerchantId!;
-        S.ProductId = command.ProductId;
-        S.Category = reserved.Category;
-        S.Quantity = command.Quantity;
-        S.UnitPrice = reserved.UnitPrice;
-        S.ListPrice = reserved.ListPrice;
-        S.Amount = checked(reserved.UnitPrice * command.Quantity);
-        S.Plan = reserved.SplitPlan;
-        S.IdempotencyKey = command.IdempotencyKey;
-        S.ClientIp = command.ClientIp;
-        S.DeviceId = command.DeviceId;
-        S.Status = OrderStatus.PendingPayment;
-        S.PlacedAt = now;
-        S.PaymentDeadline = deadline;
-        S.ReferencePrice = risk.Quote.ReferencePrice;
-        S.BuyerRegisteredAt = buyer.RegisteredAt;
-        S.BuyerPreviousOrders = buyer.OrderCount;
-        S.RiskDecisions.Add(Decision(risk.Assessment, "placement", now));
-        Enqueue(OutboxKind.BuyerRecordOrder, "buyer");
-        await CommitAsync(OrderEventKind.Placed);
+        var shelf = seed.WithShelf(reserved.MerchantId, reserved.StreamerId, reserved.RoomCity, reserved.Category, reserved.ListPrice, reserved.SplitPlan);
+        Adopt(command.RoomId, new StockLine(OrderId, command.ProductId, command.BuyerId, command.Quantity, reserved.UnitPrice, deadline,
+            StockLineStatus.Reserved, 0, now), shelf);
+        _ = PublishAsync(OrderEventKind.Placed);
         await ReportAsync(risk.Assessment, "placement", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
         return new PlaceOrderResult(PlaceOutcome.Placed, View(), null, risk.Assessment.Hits.Select(h => $"{h.RuleId}: {h.Reason}").ToList());
     }
 
-    public Task<OrderView> Get()
+    /// <summary>
+    /// Until its first own write, a placed order lives only on its room's stock line; a fresh activation rebuilds
+    /// the state from there. Looked up once per activation, and only when no state was read.
+    /// </summary>
+    private async Task EnsureLoadedAsync()
     {
+        if (S.Exists || _lookedForLine) return;
+        _lookedForLine = true;
+        var found = await stockLedger.FindByOrderAsync(OrderId);
+        if (found is not { Line.Seed: { } json } || S.Exists) return;
+        var line = found.Line;
+        Adopt(found.RoomId, line, OrderSeedCodec.Read(json));
+        // A line released without the order ever writing its state: the room gave the stock back on its own sweep
+        // (an expiry the order agreed to is written by the order first), so the order is an expired one.
+        if (line.Status == StockLineStatus.Released)
+        {
+            S.Status = OrderStatus.Cancelled;
+            S.CancelReason = CancelReason.PaymentExpired;
+            S.CancelledAt = line.ExpiresAt;
+        }
+    }
+
+    /// <summary>The state of a just-placed order: its stock line and its completed seed.</summary>
+    private void Adopt(string roomId, StockLine line, OrderSeed seed)
+    {
+        S.Exists = true;
+        S.BuyerId = line.BuyerId;
+        S.BuyerCity = seed.BuyerCity;
+        S.RoomId = roomId;
+        S.RoomCity = seed.RoomCity;
+        S.StreamerId = seed.StreamerId ?? "";
+        S.MerchantId = seed.MerchantId ?? "";
+        S.ProductId = line.ProductId;
+        S.Category = seed.Category;
+        S.Quantity = line.Quantity;
+        S.UnitPrice = line.UnitPrice;
+        S.ListPrice = seed.ListPrice;
+        S.Amount = checked(line.UnitPrice * line.Quantity);
+        S.Plan = seed.Plan;
+        S.IdempotencyKey = seed.IdempotencyKey;
+        S.ClientIp = seed.ClientIp;
+        S.DeviceId = seed.DeviceId;
+        S.Status = OrderStatus.PendingPayment;
+        S.PlacedAt = line.PlacedAt;
+        S.PaymentDeadline = line.ExpiresAt;
+        S.ReferencePrice = seed.ReferencePrice;
+        S.BuyerRegisteredAt = seed.BuyerRegisteredAt;
+        S.BuyerPreviousOrders = seed.BuyerPreviousOrders;
+        S.RiskDecisions.Add(seed.Placement);
+    }
+
+    public async Task<OrderView> Get()
+    {
+        await EnsureLoadedAsync();
         RequireExists();
-        return Task.FromResult(View());
+        return View();
     }
 
     // ---- payment ----------------------------------------------------------------------------------
 
     public async Task<PaymentStarted> StartPayment(string buyerId)
     {
+        await EnsureLoadedAsync();
         RequireExists();
         RequireBuyer(buyerId);
         if (S.Status == OrderStatus.PendingPayment && clock.GetUtcNow() >= S.PaymentDeadline)
@@ -133,6 +174,7 @@ public sealed partial class OrderGrain(
 
     public async Task<PaymentApplied> ApplyPaymentResult(PaymentResult result)
     {
+        await EnsureLoadedAsync();
         if (!S.Exists || result.OrderId != OrderId)
         {
             logger.LogWarning("Payment {PaymentId} names order {OrderId}, which this grain ({Self}) does not hold", result.PaymentId, result.OrderId, OrderId);
@@ -232,6 +274,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Cancel(string buyerId)
     {
+        await EnsureLoadedAsync();
         RequireExists();
         RequireBuyer(buyerId);
         if (S.Status == OrderStatus.Cancelled) return View();
@@ -246,6 +289,7 @@ public sealed partial class OrderGrain(
 
     public async Task<bool> TryExpire()
     {
+        await EnsureLoadedAsync();
         if (!S.Exists) return true; // a reservation whose order was never recorded: nothing will pay for it
         if (S.Status == OrderStatus.Cancelled) return true;
         if (S.Status != OrderStatus.PendingPayment || clock.GetUtcNow() < S.PaymentDeadline) return false;
@@ -263,6 +307,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Ship(string merchantId, string? trackingNumber)
     {
+        await EnsureLoadedAsync();
         RequireExists();
         if (merchantId != S.MerchantId) throw DomainException.Forbidden("Only the order's merchant can ship it.");
         if (trackingNumber is not null) Text.Require(trackingNumber, "trackingNumber", 64);
@@ -279,6 +324,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> MarkDelivered()
     {
+        await EnsureLoadedAsync();
         RequireExists();
         RequireStatus("mark delivered", OrderStatus.Shipped);
         var now = clock.GetUtcNow();
@@ -292,6 +338,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ConfirmReceipt(string buyerId)
     {
+        await EnsureLoadedAsync();
         RequireExists();
         RequireBuyer(buyerId);
         RequireStatus("confirm", OrderStatus.Shipped, OrderStatus.Delivered);
@@ -301,6 +348,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> AutoConfirmIfDue()
     {
+        await EnsureLoadedAsync();
         RequireExists();
         if (S.Status is OrderStatus.Shipped or OrderStatus.Delivered && S.AutoConfirmAt is { } due && clock.GetUtcNow() >= due)
             await ConfirmAsync();
@@ -321,6 +369,7 @@ public sealed partial class OrderGrain(
 
     public async Task MarkShareSettled(string accountId, string batchId, DateTimeOffset settledAt)
     {
+        await EnsureLoadedAsync();
         if (!S.Exists) return;
         var line = S.Lines.FirstOrDefault(l => l.AccountId == accountId);
         if (line is null || line.Status == ShareStatus.Settled) return;
@@ -346,6 +395,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Refund(RefundRequest request)
     {
+        await EnsureLoadedAsync();
         RequireExists();
         Ids.Require(request.RefundKey, "refundKey");
         var reason = Text.Require(request.Reason, "reason", 200);
@@ -428,6 +478,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ResolveReview(ReviewResolution resolution)
     {
+        await EnsureLoadedAsync();
         RequireExists();
         if (!S.OnHold) throw DomainException.Conflict("order.not_on_hold", "The order's money is not on hold.", S.Status.ToString());
         var now = clock.GetUtcNow();

@@ -106,7 +106,7 @@ public enum OutboxKind
     RoomCommit = 1,
     RoomRelease = 2,
     RoomReturnSold = 3,
-    BuyerRecordOrder = 4,
+    // 4 recorded a placed order on the buyer; the stock line is that record now.
     BuyerRecordPurchase = 5,
     GatewayRefund = 6,
     ScheduleAutoConfirm = 7,

@@ -33,7 +33,7 @@ public static class RiskRuleCatalog
         new(PriceDeviation, true, RiskAction.Review, RiskSeverity.Medium, new Dictionary<string, long> { ["maxDiscountPercent"] = 30 }, RiskStages.Both,
             "A live price more than the percentage below the product's historical average price."),
         new(NewBuyerHighValue, true, RiskAction.Review, RiskSeverity.Medium, new Dictionary<string, long> { ["maxAccountAgeHours"] = 24, ["minAmount"] = 100_000 }, RiskStages.Both,
-            "A new buyer's first order at or above the amount (fen)."),
+            "A new buyer with no paid order yet ordering or paying at or above the amount (fen)."),
         // Checked when money moves (payment), not on every placement, to keep placement to one round of calls.
         new(RefundSpike, true, RiskAction.Review, RiskSeverity.Medium, new Dictionary<string, long> { ["minPaidOrders"] = 10, ["maxRefundPercent"] = 50 }, RiskStages.Payment,
             "A room or merchant whose refunded share of paid orders over 24 hours reaches the percentage."),

@@ -13,27 +13,24 @@ public sealed class BuyerState
     [Id(2)] public string? DisplayName { get; set; }
     [Id(3)] public DateTimeOffset RegisteredAt { get; set; }
     [Id(4)] public HashSet<string> Following { get; set; } = [];
-    /// <summary>Order history summary, oldest first; capped at <see cref="BuyerGrain.HistoryLimit"/> entries.</summary>
-    [Id(5)] public List<BuyerOrderRecord> Orders { get; set; } = [];
-    [Id(6)] public int OrderCount { get; set; }
+    // Ids 5 and 6 held an order history, now read from the stock lines (the orders' durable record); retired.
     [Id(7)] public int PaidOrderCount { get; set; }
     [Id(8)] public long TotalSpent { get; set; }
     [Id(9)] public DateTimeOffset? LastPurchaseAt { get; set; }
-}
-
-[GenerateSerializer]
-public sealed class BuyerOrderRecord
-{
-    [Id(0)] public BuyerOrderEntry Entry { get; set; } = null!;
-    [Id(1)] public bool Paid { get; set; }
+    /// <summary>The newest paid orders, to count a redelivered purchase once; capped at <see cref="BuyerGrain.RecentPaidLimit"/>.</summary>
+    [Id(10)] public List<string> RecentPaid { get; set; } = [];
 }
 
 public sealed class BuyerGrain(
     [PersistentState("buyer", StorageNames.Rooms)] IPersistentState<BuyerState> state,
+    IRoomStockLedger stockLedger,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IBuyerGrain
 {
-    /// <summary>The summary keeps the newest orders; older ones stay in their order grains.</summary>
-    public const int HistoryLimit = 1000;
+    /// <summary>
+    /// Purchases are redelivered only shortly after a crash (an order's outbox retries until acknowledged), so
+    /// remembering the newest few hundred paid orders is enough to count each once.
+    /// </summary>
+    public const int RecentPaidLimit = 500;
     public const int MaxFollowing = 2000;
 
     private string BuyerId => this.GetPrimaryKeyString();
@@ -97,33 +94,24 @@ public sealed class BuyerGrain(
         return View();
     }
 
-    public async Task RecordOrder(BuyerOrderEntry entry)
-    {
-        var s = state.State;
-        if (s.Orders.Any(o => o.Entry.OrderId == entry.OrderId)) return;
-        s.Orders.Add(new BuyerOrderRecord { Entry = entry });
-        s.OrderCount++;
-        if (s.Orders.Count > HistoryLimit) s.Orders.RemoveRange(0, s.Orders.Count - HistoryLimit);
-        await state.WriteStateAsync();
-    }
-
     public async Task RecordPurchase(string orderId, long amount, DateTimeOffset paidAt)
     {
         var s = state.State;
-        var record = s.Orders.FirstOrDefault(o => o.Entry.OrderId == orderId);
-        if (record is null || record.Paid) return;
-        record.Paid = true;
+        if (s.RecentPaid.Contains(orderId)) return;
+        s.RecentPaid.Add(orderId);
+        if (s.RecentPaid.Count > RecentPaidLimit) s.RecentPaid.RemoveRange(0, s.RecentPaid.Count - RecentPaidLimit);
         s.PaidOrderCount++;
         s.TotalSpent += amount;
         if (s.LastPurchaseAt is null || paidAt > s.LastPurchaseAt) s.LastPurchaseAt = paidAt;
         await state.WriteStateAsync();
     }
 
-    public Task<BuyerOrderPage> ListOrders(int offset, int limit)
+    /// <summary>Read from the stock lines: every placed order has one, written before the buyer was told it was placed.</summary>
+    public async Task<BuyerOrderPage> ListOrders(int offset, int limit)
     {
-        var orders = state.State.Orders;
-        var items = Enumerable.Range(0, orders.Count).Reverse().Skip(offset).Take(limit).Select(i => orders[i].Entry).ToList();
-        return Task.FromResult(new BuyerOrderPage(items, orders.Count, offset, limit));
+        var (lines, total) = await stockLedger.ListByBuyerAsync(BuyerId, offset, limit);
+        var items = lines.Select(l => new BuyerOrderEntry(l.Line.OrderId, l.RoomId, l.Line.ProductId, checked(l.Line.UnitPrice * l.Line.Quantity), l.Line.PlacedAt)).ToList();
+        return new BuyerOrderPage(items, total, offset, limit);
     }
 
     private void RequireRegistered()
@@ -134,7 +122,7 @@ public sealed class BuyerGrain(
     private BuyerView View()
     {
         var s = state.State;
-        return new BuyerView(BuyerId, s.City, s.DisplayName, s.Following.Order().ToList(), s.OrderCount, s.PaidOrderCount,
+        return new BuyerView(BuyerId, s.City, s.DisplayName, s.Following.Order().ToList(), s.PaidOrderCount,
             s.TotalSpent, s.LastPurchaseAt, s.RegisteredAt);
     }
 }

@@ -313,7 +313,8 @@ public sealed class LiveRoomGrain(
 
         // Check and take in one turn: no other call runs between these lines, so no unit is taken twice.
         item.Reserved += request.Quantity;
-        var line = new StockLine(request.OrderId, item.ProductId, request.BuyerId, request.Quantity, item.LivePrice, request.ExpiresAt, StockLineStatus.Reserved, 0);
+        var line = new StockLine(request.OrderId, item.ProductId, request.BuyerId, request.Quantity, item.LivePrice, request.ExpiresAt, StockLineStatus.Reserved, 0,
+            request.PlacedAt == default ? clock.GetUtcNow() : request.PlacedAt, SeedOf(request, item));
         _open[request.OrderId] = line;
         Change(line);
         var price = item.LivePrice;
@@ -524,6 +525,10 @@ public sealed class LiveRoomGrain(
         logger.LogError(e, "Room {RoomId} failed to persist its state; deactivating to reload", RoomId);
         DeactivateOnIdle();
     }
+
+    /// <summary>The order's seed completed with the shelf facts it was ordered under.</summary>
+    private string? SeedOf(ReserveRequest request, ShelfItem item) => request.Seed is null ? null
+        : Orders.OrderSeedCodec.Write(request.Seed.WithShelf(item.MerchantId, _live.StreamerId, _live.City, item.Category, item.ListPrice, item.SplitPlan));
 
     private ReserveResult Reserved(ShelfItem item, long unitPrice) =>
         new(ReserveOutcome.Reserved, item.MerchantId, _live.StreamerId, unitPrice, item.SplitPlan, item.StockLeft, _live.City, item.ListPrice, item.Category);

@@ -44,7 +44,7 @@ public sealed class ShelfItem
     [Id(13)] public string? PriceFlag { get; set; }
 
     public ShelfItemView View() =>
-        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan, ReferencePrice, PriceFlag);
+        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan, ReferencePrice, PriceFlag, Category);
 }
 
 /// <summary>

@@ -6,9 +6,16 @@ namespace LiveCommerce.Grains.Rooms;
 
 public enum StockLineStatus : short { Reserved = 0, Sold = 1, Released = 2, Returned = 3 }
 
-/// <summary>One order's claim on a room's stock: reserved, then sold (paid), released (cancelled or expired) or returned.</summary>
+/// <summary>
+/// One order's claim on a room's stock: reserved, then sold (paid), released (cancelled or expired) or returned. The
+/// line is also the durable record of a placed order: <see cref="Seed"/> carries what the order knew when it was
+/// placed, so an order whose own state was never written can be rebuilt from its line.
+/// </summary>
 public sealed record StockLine(string OrderId, string ProductId, string BuyerId, int Quantity, long UnitPrice, DateTimeOffset ExpiresAt,
-    StockLineStatus Status, long Amount);
+    StockLineStatus Status, long Amount, DateTimeOffset PlacedAt = default, string? Seed = null);
+
+/// <summary>A stock line found by order id, with the room it belongs to.</summary>
+public sealed record RoomLine(string RoomId, StockLine Line);
 
 /// <summary>What a room's closed lines add up to, per product.</summary>
 public sealed record ProductTotals(string ProductId, int SoldUnits, long SoldAmount, int SoldOrders, long ReturnedAmount, int ReturnedOrders);
@@ -26,11 +33,20 @@ public interface IRoomStockLedger
     Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default);
     Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default);
     Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default);
+
+    /// <summary>An order's line in whatever room it is (orders are keyed by id alone).</summary>
+    Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default);
+
+    /// <summary>A buyer's orders, newest first, and how many there are.</summary>
+    Task<(IReadOnlyList<RoomLine> Lines, int Total)> ListByBuyerAsync(string buyerId, int offset, int limit, CancellationToken cancellationToken = default);
 }
 
 public sealed class InMemoryRoomStockLedger : IRoomStockLedger
 {
     private readonly ConcurrentDictionary<(string Room, string Order), StockLine> _lines = new();
+    // The two lookups the database answers with indexes: the room of an order, the orders of a buyer.
+    private readonly ConcurrentDictionary<string, string> _roomOfOrder = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _ordersOfBuyer = new();
 
     public Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
     {
@@ -43,8 +59,26 @@ public sealed class InMemoryRoomStockLedger : IRoomStockLedger
 
     public Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
     {
-        foreach (var line in changes) _lines[(roomId, line.OrderId)] = line;
+        foreach (var line in changes)
+        {
+            var stored = _lines.TryGetValue((roomId, line.OrderId), out var before) && line.Seed is null ? line with { Seed = before.Seed } : line;
+            _lines[(roomId, line.OrderId)] = stored;
+            _roomOfOrder[line.OrderId] = roomId;
+            _ordersOfBuyer.GetOrAdd(line.BuyerId, _ => new())[line.OrderId] = 0;
+        }
         return Task.CompletedTask;
+    }
+
+    public Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_roomOfOrder.TryGetValue(orderId, out var room) && _lines.TryGetValue((room, orderId), out var line) ? new RoomLine(room, line) : null);
+
+    public Task<(IReadOnlyList<RoomLine> Lines, int Total)> ListByBuyerAsync(string buyerId, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        var mine = _ordersOfBuyer.TryGetValue(buyerId, out var orders)
+            ? orders.Keys.ToList().Select(o => new RoomLine(_roomOfOrder[o], _lines[(_roomOfOrder[o], o)]))
+                .OrderByDescending(l => l.Line.PlacedAt).ThenByDescending(l => l.Line.OrderId, StringComparer.Ordinal).ToList()
+            : [];
+        return Task.FromResult<(IReadOnlyList<RoomLine>, int)>((mine.Skip(offset).Take(limit).ToList(), mine.Count));
     }
 }
 
@@ -68,7 +102,7 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
     {
         var open = new List<StockLine>();
         await using (var command = dataSource.CreateCommand("""
-            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount
+            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed
             FROM room_stock_lines WHERE room_id = @room AND status = 0
             """))
         {
@@ -100,7 +134,7 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
     public async Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount
+            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed
             FROM room_stock_lines WHERE room_id = @room AND order_id = @order
             """);
         command.Parameters.AddWithValue("room", roomId);
@@ -113,11 +147,13 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
     {
         if (changes.Count == 0) return;
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO room_stock_lines (room_id, order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, updated_at)
-            SELECT @room, o, p, b, q, u, e, s, a, now() FROM unnest(@orders, @products, @buyers, @quantities, @prices, @expires, @statuses, @amounts) AS t(o, p, b, q, u, e, s, a)
+            INSERT INTO room_stock_lines (room_id, order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, updated_at)
+            SELECT @room, o, p, b, q, u, e, s, a, pl, sd, now()
+            FROM unnest(@orders, @products, @buyers, @quantities, @prices, @expires, @statuses, @amounts, @placed, @seeds) AS t(o, p, b, q, u, e, s, a, pl, sd)
             ON CONFLICT (room_id, order_id) DO UPDATE SET
                 product_id = excluded.product_id, buyer_id = excluded.buyer_id, quantity = excluded.quantity, unit_price = excluded.unit_price,
-                expires_at = excluded.expires_at, status = excluded.status, amount = excluded.amount, updated_at = now()
+                expires_at = excluded.expires_at, status = excluded.status, amount = excluded.amount, placed_at = excluded.placed_at,
+                seed = coalesce(excluded.seed, room_stock_lines.seed), updated_at = now()
             """);
         command.Parameters.AddWithValue("room", roomId);
         command.Parameters.Add(new NpgsqlParameter("orders", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => c.OrderId).ToArray() });
@@ -128,9 +164,45 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         command.Parameters.Add(new NpgsqlParameter("expires", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = changes.Select(c => c.ExpiresAt.UtcDateTime).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("statuses", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = changes.Select(c => (short)c.Status).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("amounts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.Select(c => c.Amount).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("placed", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = changes.Select(c => c.PlacedAt.UtcDateTime).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("seeds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => (object?)c.Seed ?? DBNull.Value).ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, room_id " +
+            "FROM room_stock_lines WHERE order_id = @order LIMIT 1");
+        command.Parameters.AddWithValue("order", orderId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new RoomLine(reader.GetString(10), Read(reader)) : null;
+    }
+
+    public async Task<(IReadOnlyList<RoomLine> Lines, int Total)> ListByBuyerAsync(string buyerId, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        int total;
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM room_stock_lines WHERE buyer_id = @buyer", connection))
+        {
+            count.Parameters.AddWithValue("buyer", buyerId);
+            total = (int)(long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+        var lines = new List<RoomLine>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, room_id " +
+            "FROM room_stock_lines WHERE buyer_id = @buyer ORDER BY placed_at DESC, order_id DESC OFFSET @offset LIMIT @limit", connection))
+        {
+            command.Parameters.AddWithValue("buyer", buyerId);
+            command.Parameters.AddWithValue("offset", offset);
+            command.Parameters.AddWithValue("limit", limit);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) lines.Add(new RoomLine(reader.GetString(10), Read(reader)));
+        }
+        return (lines, total);
+    }
+
     private static StockLine Read(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt64(4), r.GetFieldValue<DateTimeOffset>(5), (StockLineStatus)r.GetInt16(6), r.GetInt64(7));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt64(4), r.GetFieldValue<DateTimeOffset>(5), (StockLineStatus)r.GetInt16(6), r.GetInt64(7),
+            r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetString(9));
 }

@@ -12,8 +12,11 @@ namespace LiveCommerce.Tests.Grains;
 /// </summary>
 public static class FlashSaleScenario
 {
-    /// <summary>Runs the scenario; returns the room's id and its final view.</summary>
-    public static async Task<RoomView> RunAsync(IGrainFactory grains, FakeTimeProvider clock, int stock, int buyers, int payers)
+    /// <summary>What the scenario ends with: the room, and one order placed in the second wave and not yet paid.</summary>
+    public sealed record Outcome(RoomView Room, OrderView Pending);
+
+    /// <summary>Runs the scenario; returns the room's final view and an unpaid order of the second wave.</summary>
+    public static async Task<Outcome> RunAsync(IGrainFactory grains, FakeTimeProvider clock, int stock, int buyers, int payers)
     {
         var shop = new ShopScenario(grains);
         await shop.SetUpAsync(stock);
@@ -64,21 +67,28 @@ public static class FlashSaleScenario
         var final = await shop.Room.GetView();
         Assert.Equal((0, stock - payers, payers), (final.Shelf.Single().StockLeft, final.Shelf.Single().Reserved, final.Shelf.Single().Sold));
         Assert.Equal(payers * 9900L, final.Gmv);
-        return final;
+        return new Outcome(final, second.First(r => r.Outcome == PlaceOutcome.Placed).Order!);
     }
 
     /// <summary>
     /// A reactivated room rebuilds exactly the same stock from its stock lines, and the merchant's account the same
     /// balances and open shares from the settlement store.
     /// </summary>
-    public static async Task AssertSameAfterReloadAsync(IGrainFactory grains, RoomView before, AccountBalance merchantBefore)
+    public static async Task AssertSameAfterReloadAsync(IGrainFactory grains, Outcome outcome, AccountBalance merchantBefore)
     {
+        var before = outcome.Room;
         var merchantAfter = await grains.GetGrain<ISettlementAccountGrain>(merchantBefore.AccountId).GetBalance();
         Assert.Equal(merchantBefore, merchantAfter);
         Assert.True(merchantAfter.Pending > 0 && merchantAfter.OpenOrders > 0);
         var after = await grains.GetGrain<ILiveRoomGrain>(before.RoomId).GetView();
         Assert.Equal(before.Shelf.Single() with { SplitPlan = after.Shelf.Single().SplitPlan }, after.Shelf.Single());
         Assert.Equal((before.Gmv, before.OrdersPaid, before.Status), (after.Gmv, after.OrdersPaid, after.Status));
+
+        // An order that was only placed never wrote its own state: it comes back from its stock line, and its buyer lists it.
+        var pending = await grains.GetGrain<IOrderGrain>(outcome.Pending.OrderId).Get();
+        Assert.Equal(outcome.Pending with { Split = [], Refunds = [], RiskDecisions = [] }, pending with { Split = [], Refunds = [], RiskDecisions = [] });
+        var listed = await grains.GetGrain<IBuyerGrain>(outcome.Pending.BuyerId).ListOrders(0, 10);
+        Assert.Equal(outcome.Pending.OrderId, listed.Items[0].OrderId);
     }
 }
 
@@ -87,11 +97,12 @@ public sealed class FlashSaleTests(ClusterFixture fixture) : IClassFixture<Clust
     [Fact]
     public async Task Thousands_of_concurrent_orders_never_oversell_on_a_two_silo_cluster()
     {
-        var final = await FlashSaleScenario.RunAsync(fixture.Client, fixture.Clock, stock: 300, buyers: 3000, payers: 120);
-        var merchant = fixture.Client.GetGrain<ISettlementAccountGrain>(final.Shelf.Single().MerchantId);
+        var outcome = await FlashSaleScenario.RunAsync(fixture.Client, fixture.Clock, stock: 300, buyers: 3000, payers: 120);
+        var merchant = fixture.Client.GetGrain<ISettlementAccountGrain>(outcome.Room.Shelf.Single().MerchantId);
         var balance = await merchant.GetBalance();
-        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ILiveRoomGrain>(final.RoomId));
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ILiveRoomGrain>(outcome.Room.RoomId));
         await fixture.Cluster.DeactivateAsync(merchant);
-        await FlashSaleScenario.AssertSameAfterReloadAsync(fixture.Client, final, balance);
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOrderGrain>(outcome.Pending.OrderId));
+        await FlashSaleScenario.AssertSameAfterReloadAsync(fixture.Client, outcome, balance);
     }
 }

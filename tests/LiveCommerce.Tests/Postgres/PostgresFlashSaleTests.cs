@@ -21,13 +21,13 @@ public sealed class PostgresFlashSaleTests
             services.Replace(ServiceDescriptor.Singleton<IPaymentCallbackSender, DirectCallbackSender>());
             services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
         }
-        LiveCommerce.Contracts.Rooms.RoomView final;
+        FlashSaleScenario.Outcome final;
         LiveCommerce.Contracts.Payments.AccountBalance merchant;
         await using (var a = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services))
         await using (var b = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services))
         {
             final = await FlashSaleScenario.RunAsync(a.Client, clock, stock: 200, buyers: 2000, payers: 50);
-            merchant = await a.Client.GetGrain<LiveCommerce.Contracts.Payments.ISettlementAccountGrain>(final.Shelf.Single().MerchantId).GetBalance();
+            merchant = await a.Client.GetGrain<LiveCommerce.Contracts.Payments.ISettlementAccountGrain>(final.Room.Shelf.Single().MerchantId).GetBalance();
         }
         // A whole new cluster rebuilds from PostgreSQL: the room's stock and GMV, the merchant's balances and open shares.
         await using var c = await PostgresSilo.StartAsync(connectionString, clusterId, services: Services);
