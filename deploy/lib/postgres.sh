@@ -59,5 +59,5 @@ lc_drop_database() {
 lc_connection_string() {
   local db="$1" user="$2" password="$3"
   # Loopback: no TLS (Debian enables it by default; encrypting a local socket costs CPU for nothing).
-  echo "Host=127.0.0.1;Port=${LC_PGPORT:-5432};Database=$db;Username=$user;Password=$password;SSL Mode=Disable"
+  echo "Host=127.0.0.1;Port=${LC_PGPORT:-5432};Database=$db;Username=$user;Password=$password;SSL Mode=Disable;No Reset On Close=true;Max Auto Prepare=32"
 }

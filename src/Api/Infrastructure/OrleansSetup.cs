@@ -40,6 +40,7 @@ public static class OrleansSetup
                 client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
             }
             if (options.Dashboard) client.AddDashboard();
+            client.Services.AllowDatabaseExceptions();
         });
     }
 }

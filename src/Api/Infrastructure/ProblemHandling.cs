@@ -7,7 +7,7 @@ namespace LiveCommerce.Api.Infrastructure;
 
 /// <summary>
 /// Turns every expected failure into RFC 7807 problem details: domain errors keep their kind (400, 403,
-/// 404, 409), unreadable requests are 400, an unreachable cluster is 503. Anything else falls through to
+/// 404, 409), unreadable requests are 400, an unreachable cluster or database is 503. Anything else falls through to
 /// the default handler as a 500, which is always a bug.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
@@ -28,6 +28,13 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             {
                 Status = 503,
                 Title = "The cluster is not reachable right now.",
+                Detail = "Retry with the same Idempotency-Key; the request is safe to repeat.",
+            },
+            // A database that refuses connections or is failing over: nothing was acknowledged, so a retry is safe.
+            System.Data.Common.DbException { IsTransient: true } => new ProblemDetails
+            {
+                Status = 503,
+                Title = "The database is not reachable right now.",
                 Detail = "Retry with the same Idempotency-Key; the request is safe to repeat.",
             },
             _ => null,

@@ -45,22 +45,24 @@ public sealed class SiloEndpointSettings
 public sealed class PostgresSettings
 {
     public string ConnectionString { get; set; } =
-        "Host=127.0.0.1;Port=5432;Database=livecommerce;Username=livecommerce;Password=livecommerce;SSL Mode=Disable";
+        "Host=127.0.0.1;Port=5432;Database=livecommerce;Username=livecommerce;Password=livecommerce;SSL Mode=Disable;No Reset On Close=true;Max Auto Prepare=32";
 
     /// <summary>
-    /// Connections one process may hold. N silos + front doors must stay under PostgreSQL's
-    /// max_connections (100 by default): 3 silos x 20 + 1 front door x 20 = 80 leaves room for psql and pgbench.
+    /// Connections one process may hold, across its two pools (the Orleans providers' and the ledger data source's,
+    /// half each). N silos + front doors must stay under PostgreSQL's max_connections (100 by default):
+    /// 3 silos x 20 + 1 front door x 20 = 80 leaves room for psql and pgbench.
     /// </summary>
     public int MaxPoolSize { get; set; } = 20;
 
     /// <summary>Apply deploy/postgres/*.sql before the silo starts.</summary>
     public bool MigrateOnStart { get; set; }
 
-    /// <summary>The configured connection string with the pool size applied.</summary>
+    /// <summary>The configured connection string with one pool's share of <see cref="MaxPoolSize"/> applied.</summary>
     public string EffectiveConnectionString()
     {
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = MaxPoolSize };
-        if (builder.MinPoolSize > MaxPoolSize) builder.MinPoolSize = 0;
+        var perPool = Math.Max(2, (MaxPoolSize + 1) / 2);
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = perPool };
+        if (builder.MinPoolSize > perPool) builder.MinPoolSize = 0;
         return builder.ConnectionString;
     }
 }

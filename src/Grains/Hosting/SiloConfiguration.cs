@@ -94,6 +94,7 @@ public static class SiloConfiguration
         if (options.Dashboard) silo.AddDashboard();
 
         silo.Services.TryAddSingleton(options);
+        silo.Services.AllowDatabaseExceptions();
         silo.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
         silo.Services.AddLiveCommerceDomain(options);
         // The reconciliation grain registers its own reminder when it first activates.

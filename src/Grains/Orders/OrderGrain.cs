@@ -8,6 +8,7 @@ using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Grains.Payments.Splits;
 using LiveCommerce.Grains.Rooms;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace LiveCommerce.Grains.Orders;
 
@@ -17,7 +18,7 @@ namespace LiveCommerce.Grains.Orders;
 /// delivered, and redelivered after a crash, to receivers that are all idempotent.
 /// </summary>
 public sealed partial class OrderGrain(
-    [PersistentState("order", StorageNames.Orders)] IPersistentState<OrderState> persisted,
+    [FromKeyedServices(StorageNames.Orders)] IGrainStorage orderStorage,
     IPaymentGateway gateway,
     IRoomStockLedger stockLedger,
     IOptions<OrderPolicy> orderPolicy,
@@ -27,16 +28,13 @@ public sealed partial class OrderGrain(
 {
     private readonly OrderPolicy _policy = orderPolicy.Value;
     private IGrainTimer? _outboxRetry;
-    private bool _lookedForLine;
+    private LazyGrainState<OrderState>? _persisted;
+    private Task? _loading;
 
+    /// <summary>The order's own record (state name "order"), read by <see cref="EnsureLoadedAsync"/>.</summary>
+    private LazyGrainState<OrderState> persisted => _persisted ??= new(orderStorage, "order", this.GetGrainId());
     private OrderState S => persisted.State;
     private string OrderId => this.GetPrimaryKeyString();
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (S.Outbox.Count > 0) ScheduleOutboxRetry(TimeSpan.FromMilliseconds(100));
-        return Task.CompletedTask;
-    }
 
     // ---- placement --------------------------------------------------------------------------------
 
@@ -88,15 +86,25 @@ public sealed partial class OrderGrain(
     }
 
     /// <summary>
-    /// Until its first own write, a placed order lives only on its room's stock line; a fresh activation rebuilds
-    /// the state from there. Looked up once per activation, and only when no state was read.
+    /// Loads the order once per activation. Every order that ever existed has a stock line (placement writes it
+    /// before anything else), so the line lookup comes first: no line means a new order and no state to read,
+    /// which saves the state read on the placement path. With a line, the order's own record is read; if the
+    /// order never wrote one, it is rebuilt from the line and the seed. Read-only calls may interleave, hence
+    /// the shared task; a failed load is retried by the next call.
     /// </summary>
-    private async Task EnsureLoadedAsync()
+    private Task EnsureLoadedAsync()
     {
-        if (S.Exists || _lookedForLine) return;
-        _lookedForLine = true;
+        if (_loading is null || _loading.IsFaulted || _loading.IsCanceled) _loading = LoadAsync();
+        return _loading;
+    }
+
+    private async Task LoadAsync()
+    {
         var found = await stockLedger.FindByOrderAsync(OrderId);
-        if (found is not { Line.Seed: { } json } || S.Exists) return;
+        if (found is null) return;
+        await persisted.ReadStateAsync();
+        if (S.Outbox.Count > 0) ScheduleOutboxRetry(TimeSpan.FromMilliseconds(100));
+        if (S.Exists || found.Line.Seed is not { } json) return;
         var line = found.Line;
         Adopt(found.RoomId, line, OrderSeedCodec.Read(json));
         // A line released without the order ever writing its state: the room gave the stock back on its own sweep

@@ -100,7 +100,9 @@ public sealed class AnalyticsSeededScenarioTests(AnalyticsApiFactory api) : ICla
                     streamer = await Streamer(s);
                     var t = streamer.GetProperty("retention");
                     var converged = L(room, "views") == b.Views && L(room.GetProperty("funnel"), "paid") == b.Paid && L(room, "refundedAmount") == b.Refunded
-                                    && L(t, "returnedOrders") == b.Returned && L(t, "repurchasers") == b.Repurchasers && L(streamer, "refundedAmount") == b.Refunded;
+                                    && L(t, "returnedOrders") == b.Returned && L(t, "repurchasers") == b.Repurchasers && L(streamer, "refundedAmount") == b.Refunded
+                                    // Room and streamer hear each event on their own streams: wait for both.
+                                    && L(streamer, "views") == b.Views && L(streamer.GetProperty("funnel"), "paid") == b.Paid && L(streamer, "gmv") == b.Gmv;
                     if (converged || Environment.TickCount64 > deadline) break;
                     await Task.Delay(100);
                 }

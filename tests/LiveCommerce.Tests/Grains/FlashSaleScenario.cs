@@ -12,8 +12,8 @@ namespace LiveCommerce.Tests.Grains;
 /// </summary>
 public static class FlashSaleScenario
 {
-    /// <summary>What the scenario ends with: the room, and one order placed in the second wave and not yet paid.</summary>
-    public sealed record Outcome(RoomView Room, OrderView Pending);
+    /// <summary>What the scenario ends with: the room, a paid order, and one placed in the second wave and not yet paid.</summary>
+    public sealed record Outcome(RoomView Room, OrderView Paid, OrderView Pending);
 
     /// <summary>Runs the scenario; returns the room's final view and an unpaid order of the second wave.</summary>
     public static async Task<Outcome> RunAsync(IGrainFactory grains, FakeTimeProvider clock, int stock, int buyers, int payers)
@@ -67,7 +67,8 @@ public static class FlashSaleScenario
         var final = await shop.Room.GetView();
         Assert.Equal((0, stock - payers, payers), (final.Shelf.Single().StockLeft, final.Shelf.Single().Reserved, final.Shelf.Single().Sold));
         Assert.Equal(payers * 9900L, final.Gmv);
-        return new Outcome(final, second.First(r => r.Outcome == PlaceOutcome.Placed).Order!);
+        var paidOrder = await grains.GetGrain<IOrderGrain>(paid[0].OrderId).Get();
+        return new Outcome(final, paidOrder, second.First(r => r.Outcome == PlaceOutcome.Placed).Order!);
     }
 
     /// <summary>
@@ -83,6 +84,12 @@ public static class FlashSaleScenario
         var after = await grains.GetGrain<ILiveRoomGrain>(before.RoomId).GetView();
         Assert.Equal(before.Shelf.Single() with { SplitPlan = after.Shelf.Single().SplitPlan }, after.Shelf.Single());
         Assert.Equal((before.Gmv, before.OrdersPaid, before.Status), (after.Gmv, after.OrdersPaid, after.Status));
+
+        // A paid order reads its own record back, split included.
+        var paid = await grains.GetGrain<IOrderGrain>(outcome.Paid.OrderId).Get();
+        Assert.Equal(outcome.Paid with { Split = [], Refunds = [], RiskDecisions = [] }, paid with { Split = [], Refunds = [], RiskDecisions = [] });
+        Assert.Equal(outcome.Paid.Split, paid.Split);
+        Assert.Equal(OrderStatus.Paid, paid.Status);
 
         // An order that was only placed never wrote its own state: it comes back from its stock line, and its buyer lists it.
         var pending = await grains.GetGrain<IOrderGrain>(outcome.Pending.OrderId).Get();
@@ -103,6 +110,7 @@ public sealed class FlashSaleTests(ClusterFixture fixture) : IClassFixture<Clust
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<ILiveRoomGrain>(outcome.Room.RoomId));
         await fixture.Cluster.DeactivateAsync(merchant);
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOrderGrain>(outcome.Pending.OrderId));
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOrderGrain>(outcome.Paid.OrderId));
         await FlashSaleScenario.AssertSameAfterReloadAsync(fixture.Client, outcome, balance);
     }
 }

@@ -45,7 +45,11 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
             ConfigureServices(silo.Services);
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
+        builder.ConfigureClient(client =>
+        {
+            client.AddMemoryStreams(EventStreams.Provider);
+            client.Services.AllowDatabaseExceptions();
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
