@@ -1,3 +1,4 @@
+using LiveCommerce.Grains.Common;
 using System.Collections.Concurrent;
 using Npgsql;
 using NpgsqlTypes;
@@ -169,14 +170,22 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default)
+    // Every new order looks its line up once (to know it is new); under load those lookups share round trips.
+    private readonly BatchingLookup<string, RoomLine> _byOrder = new((ids, ct) => FindByOrdersAsync(dataSource, ids, ct));
+
+    public Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default) => _byOrder.FindAsync(orderId);
+
+    private static async Task<IReadOnlyDictionary<string, RoomLine>> FindByOrdersAsync(NpgsqlDataSource dataSource, IReadOnlyList<string> orderIds,
+        CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, room_id " +
-            "FROM room_stock_lines WHERE order_id = @order LIMIT 1");
-        command.Parameters.AddWithValue("order", orderId);
+            "FROM room_stock_lines WHERE order_id = ANY(@orders)");
+        command.Parameters.Add(new NpgsqlParameter("orders", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = orderIds.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new RoomLine(reader.GetString(10), Read(reader)) : null;
+        var found = new Dictionary<string, RoomLine>();
+        while (await reader.ReadAsync(cancellationToken)) found[reader.GetString(0)] = new RoomLine(reader.GetString(10), Read(reader));
+        return found;
     }
 
     public async Task<(IReadOnlyList<RoomLine> Lines, int Total)> ListByBuyerAsync(string buyerId, int offset, int limit, CancellationToken cancellationToken = default)
