@@ -122,6 +122,8 @@ case "$cmd" in
       dotnet build "$root/src/Api" -c "$configuration" -nologo -v q
     fi
     echo "$api_port" >"$state/api.port"
+    # The load generator finds the front door and the database of this cluster here.
+    (umask 077; lc_connection_string "$db" "$db_user" "$(secret db.password)" >"$state/db.connection")
     (common_env; dotnet "$silo_dll" migrate)
     echo "$silos" >"$state/silos"
     for i in $(seq 0 $((silos - 1))); do start_silo "$i"; done

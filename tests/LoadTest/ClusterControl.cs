@@ -16,6 +16,7 @@ public sealed class ClusterControl(Options options, Action<string> progress)
     {
         var script = Path.Combine(RepoRoot(), "deploy", "local-cluster.sh");
         var start = new ProcessStartInfo("bash", [script, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["LC_CLUSTER_DIR"] = StateDir(options);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
@@ -32,10 +33,14 @@ public sealed class ClusterControl(Options options, Action<string> progress)
         return dir?.FullName ?? Directory.GetCurrentDirectory();
     }
 
+    /// <summary>The folder where deploy/local-cluster.sh keeps pid files, keys and the connection string.</summary>
+    public static string StateDir(Options options) =>
+        Path.IsPathRooted(options.ClusterDir) ? options.ClusterDir : Path.Combine(RepoRoot(), options.ClusterDir);
+
     /// <summary>The cluster's processes by name (silo-0, silo-1, ..., api) from the script's pid files.</summary>
     public Dictionary<string, int> Processes()
     {
-        var dir = Path.IsPathRooted(options.ClusterDir) ? options.ClusterDir : Path.Combine(RepoRoot(), options.ClusterDir);
+        var dir = StateDir(options);
         if (!Directory.Exists(dir)) return [];
         return Directory.GetFiles(dir, "*.pid").ToDictionary(f => Path.GetFileNameWithoutExtension(f),
             f => int.TryParse(File.ReadAllText(f).Trim(), out var pid) ? pid : 0).Where(p => p.Value > 0).ToDictionary();

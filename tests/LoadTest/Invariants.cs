@@ -42,8 +42,10 @@ public sealed class Invariants(Options options, Api api, World world, Action<str
     private string Database()
     {
         if (options.Database is not null) return options.Database;
-        var password = File.ReadAllText(Path.Combine(options.ClusterDir, "db.password")).Trim();
-        return $"Host=127.0.0.1;Database=livecommerce;Username=livecommerce;Password={password}";
+        // deploy/local-cluster.sh up writes the cluster's connection string beside its pid files.
+        var file = Path.Combine(ClusterControl.StateDir(options), "db.connection");
+        if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: pass --db or start the cluster with deploy/local-cluster.sh up");
+        return File.ReadAllText(file).Trim();
     }
 
     private async Task OrdersExistOnceAsync(string db)

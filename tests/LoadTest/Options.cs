@@ -58,11 +58,12 @@ public sealed class Options
           --likes-per-second --comments-per-second   background interactions                         [200 20]
 
         Cluster and environment
-          --url URL                 front door                                                        [http://127.0.0.1:5080]
+          --url URL                 front door                                 [the cluster folder's api.port, else http://127.0.0.1:5080]
           --jwt-key-file PATH       HS256 key to mint tokens (the postgres profile has no token endpoint)
                                                                                                       [.local/cluster/jwt.key]
           --dev-tokens              get tokens from /v1/dev/tokens (embedded profile)
           --db CONNSTR              PostgreSQL for the invariant checks                               [from .local/cluster]
+          --cluster-dir DIR         the local cluster's state folder (pid files, keys, port, database) [.local/cluster]
           --silos 1,2,3             run the scenario on a fresh local cluster of each size (restarts it)
           --kill-silo-at S          SIGKILL silo 1 S seconds into the measured run; restart it --restart-after S later
           --pgbench                 measure pgbench simple-update at the same concurrency against the same server
@@ -73,6 +74,7 @@ public sealed class Options
     public static Options Parse(string[] args)
     {
         var o = new Options();
+        var urlGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -81,7 +83,7 @@ public sealed class Options
             switch (args[i])
             {
                 case "--help" or "-h": throw new HelpRequested();
-                case "--url": o.Url = Next().TrimEnd('/'); break;
+                case "--url": o.Url = Next().TrimEnd('/'); urlGiven = true; break;
                 case "--scenario": o.Scenario = Next(); break;
                 case "--mode": o.Mode = Next(); break;
                 case "--rate": o.Rate = D(); break;
@@ -113,6 +115,10 @@ public sealed class Options
                 default: throw new ArgumentException($"unknown option {args[i]} (see --help)");
             }
         }
+        // Without --url, the front door of the cluster whose folder this is (the script records its port).
+        var portFile = Path.Combine(ClusterControl.StateDir(o), "api.port");
+        if (!urlGiven && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var port))
+            o.Url = $"http://127.0.0.1:{port}";
         if (o.Smoke)
         {
             o.Scenario = "live-evening";

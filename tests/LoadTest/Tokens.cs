@@ -15,7 +15,7 @@ public sealed class Tokens(Options options, HttpClient http)
     public async Task InitializeAsync()
     {
         if (options.DevTokens) return;
-        var key = options.JwtKey ?? await File.ReadAllTextAsync(options.JwtKeyFile ?? Path.Combine(options.ClusterDir, "jwt.key"));
+        var key = options.JwtKey ?? await File.ReadAllTextAsync(options.JwtKeyFile ?? Path.Combine(ClusterControl.StateDir(options), "jwt.key"));
         _key = Encoding.UTF8.GetBytes(key.Trim());
     }
 
