@@ -12,14 +12,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans;
 
-// Usage: dotnet run -c Release --project tests/Benchmarks -- room --connection "<npgsql>" [--seconds 15] [--warmup 3] [--concurrency 200] [--rounds 2]
+// Usage: dotnet run -c Release --project tests/Benchmarks -- room|risk|buyers --connection "<npgsql>" [--seconds 15] [--warmup 3] [--concurrency 200] [--rounds 2] [--buyers 100000]
 var options = Args.Parse(args);
-if (options.Command is not ("room" or "risk"))
+if (options.Command is not ("room" or "risk" or "buyers"))
 {
     Console.WriteLine("""
         LiveCommerce benchmarks (need PostgreSQL; see docs/BENCHMARKS.md)
           room   reservations/s on one hot LiveRoom grain vs a naive one-write-per-reservation grain
           risk   order placement latency with every risk rule enabled vs every rule disabled
+          buyers working set of one silo with --buyers N (100000) active buyer grains [--hold S: stay up S s after]
         options: --connection <npgsql connection string> (or LIVECOMMERCE_BENCH_POSTGRES)
                  --seconds N (15) --warmup N (3) --concurrency N (200) --rounds N (2) --out DIR (results/bench)
         """);
@@ -42,6 +43,24 @@ builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+if (options.Command == "buyers")
+{
+    var memory = await BuyerMemoryBenchmark.RunAsync(grains, options.Buyers, Console.WriteLine);
+    if (options.HoldSeconds > 0)
+    {
+        // Time to attach dotnet-gcdump or dotnet-counters to the loaded silo.
+        Console.WriteLine($"holding {options.HoldSeconds} s with the buyers active (pid {Environment.ProcessId})");
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds));
+    }
+    await host.StopAsync();
+    var memoryReport = MemoryReport(memory);
+    Console.WriteLine();
+    Console.WriteLine(memoryReport);
+    Directory.CreateDirectory(options.OutDir);
+    await File.WriteAllTextAsync(Path.Combine(options.OutDir, "buyer-memory.md"), memoryReport);
+    return 0;
+}
 
 if (options.Command == "risk")
 {
@@ -140,7 +159,22 @@ static string RiskReport(List<RiskOverheadBenchmark.Result> results, Args option
     return sb.ToString();
 }
 
-sealed record Args(string Command, string Connection, TimeSpan Duration, TimeSpan Warmup, int Concurrency, int Rounds, string OutDir)
+static string MemoryReport(BuyerMemoryBenchmark.Result r)
+{
+    static double Mb(long b) => BuyerMemoryBenchmark.Mb(b);
+    var sb = new StringBuilder();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Buyers} buyer grains registered and kept active in one silo ({(r.ServerGc ? "server" : "workstation")} GC, memory available to the GC {Mb(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} MB, {Environment.ProcessorCount} cores, PostgreSQL storage); activation took {r.ActivationTime.TotalSeconds:F0} s");
+    sb.AppendLine();
+    sb.AppendLine("| moment | working set MB | managed heap MB | buyer activations | all activations |");
+    sb.AppendLine("|---|---|---|---|---|");
+    foreach (var s in new[] { r.Baseline, r.Loaded, r.LoadedAfterFullGc })
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {s.Label} | {Mb(s.WorkingSetBytes)} | {Mb(s.ManagedHeapBytes)} | {s.BuyerActivations} | {s.AllActivations} |");
+    sb.AppendLine();
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Working set with the buyers active: {Mb(r.Loaded.WorkingSetBytes)} MB before and {Mb(r.LoadedAfterFullGc.WorkingSetBytes)} MB after a full GC (target 500 MB); {r.BytesPerBuyer / 1024:F1} KiB per buyer above the baseline.");
+    return sb.ToString();
+}
+
+sealed record Args(string Command, string Connection, TimeSpan Duration, TimeSpan Warmup, int Concurrency, int Rounds, string OutDir, int Buyers, int HoldSeconds)
 {
     public static Args Parse(string[] args)
     {
@@ -156,6 +190,8 @@ sealed record Args(string Command, string Connection, TimeSpan Duration, TimeSpa
             TimeSpan.FromSeconds(int.Parse(Get("--warmup", "3"), CultureInfo.InvariantCulture)),
             int.Parse(Get("--concurrency", "200"), CultureInfo.InvariantCulture),
             int.Parse(Get("--rounds", "2"), CultureInfo.InvariantCulture),
-            Get("--out", "results/bench"));
+            Get("--out", "results/bench"),
+            int.Parse(Get("--buyers", "100000"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--hold", "0"), CultureInfo.InvariantCulture));
     }
 }

@@ -60,13 +60,14 @@ public sealed class BuyerGrain(
 
     public Task<BuyerView?> Find() => Task.FromResult(state.State.Registered ? View() : null);
 
-    // The buyer's anomaly counter: memory only, the window is a minute long.
-    private readonly Risk.SlidingWindow _attempts = new();
+    // The buyer's anomaly counter: memory only, the window is a minute long. Made on the first order attempt: most
+    // active buyers are viewers who never order, and a silo holds hundreds of thousands of them.
+    private Risk.SlidingWindow? _attempts;
 
     public Task<BuyerAttempt?> RecordOrderAttempt(DateTimeOffset at)
     {
         if (!state.State.Registered) return Task.FromResult<BuyerAttempt?>(null);
-        var (lastMinute, _) = _attempts.Record(BuyerId, at, Risk.SlidingWindow.Minute);
+        var (lastMinute, _) = (_attempts ??= new()).Record(BuyerId, at, Risk.SlidingWindow.Minute);
         return Task.FromResult<BuyerAttempt?>(new BuyerAttempt(View(), lastMinute));
     }
 
