@@ -64,7 +64,7 @@ public sealed class Options
           --dev-tokens              get tokens from /v1/dev/tokens (embedded profile)
           --db CONNSTR              PostgreSQL for the invariant checks                               [from .local/cluster]
           --cluster-dir DIR         the local cluster's state folder (pid files, keys, port, database) [.local/cluster]
-          --silos 1,2,3             run the scenario on a fresh local cluster of each size (restarts it)
+          --silos 1,2,3             run the scenario on a fresh local cluster (and database) of each size
           --kill-silo-at S          SIGKILL silo 1 S seconds into the measured run; restart it --restart-after S later
           --pgbench                 measure pgbench simple-update at the same concurrency against the same server
           --results DIR             where result.json, report.md and chart.svg go                     [results/load]

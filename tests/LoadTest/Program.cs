@@ -19,7 +19,9 @@ foreach (var (size, index) in sizes.Select((s, i) => (s, i)))
     if (size > 0)
     {
         Progress($"starting a local cluster of {size} silo(s)");
-        await cluster.ScriptAsync("down");
+        // A fresh database per size: the previous size's unpaid reservations would otherwise come back with their
+        // rooms and expire during this run, and the sizes would not run the same scenario.
+        await cluster.ScriptAsync("down", "--purge");
         if (index > 0) Environment.SetEnvironmentVariable("LC_SKIP_BUILD", "1");
         if (await cluster.ScriptAsync("up", "--silos", size.ToString(CultureInfo.InvariantCulture)) != 0) { Progress("cluster did not start"); return 1; }
     }
@@ -52,6 +54,7 @@ async Task<RunResult> RunOnceAsync(int silos)
     Progress($"set up done (run {world.Run}); load starts");
 
     using var stop = new CancellationTokenSource();
+    cluster.Samples.Clear(); // each cluster size reports its own processes
     var clock = Stopwatch.StartNew();
     KillReport? kill = null;
     double? killedAt = null, restartedAt = null;

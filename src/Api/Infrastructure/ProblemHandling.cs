@@ -24,7 +24,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Detail = b.InnerException is JsonException j ? $"Malformed JSON: {j.Message}" : b.Message,
             },
             JsonException j => new ProblemDetails { Status = 400, Title = "Malformed JSON.", Detail = j.Message },
-            TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => new ProblemDetails
+            // A silo that is down or was just killed: its gateway refuses connections until the client drops it.
+            TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
+                or Orleans.Runtime.Messaging.ConnectionFailedException => new ProblemDetails
             {
                 Status = 503,
                 Title = "The cluster is not reachable right now.",

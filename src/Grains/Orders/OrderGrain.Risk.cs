@@ -49,7 +49,7 @@ public sealed partial class OrderGrain
     }
 
     /// <summary>Payment stage: the rules that can change their mind between placement and payment.</summary>
-    private async Task<RiskAssessment> AssessPaymentAsync(DateTimeOffset now)
+    private async Task<RiskAssessment> AssessPaymentAsync(DateTimeOffset now, long paidAmount)
     {
         var rules = await GrainFactory.GetGrain<IRiskRulesGrain>(RiskKey).GetRules();
         if (!rules.Rules.Any(r => r.Enabled && (r.Stages & RiskStages.Payment) != 0)) return RiskAssessment.Allowed with { RulesVersion = rules.Version };
@@ -57,7 +57,7 @@ public sealed partial class OrderGrain
         {
             BuyerRegisteredAt = S.BuyerRegisteredAt,
             BuyerPreviousOrders = S.BuyerPreviousOrders,
-            Amount = S.PaidAmount,
+            Amount = paidAmount,
             UnitPrice = S.UnitPrice,
             HistoricalAveragePrice = S.ReferencePrice,
             LocalHour = calendar.HourOf(now),

@@ -1,6 +1,7 @@
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Risk;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
@@ -8,6 +9,7 @@ using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Grains.Payments.Splits;
 using LiveCommerce.Grains.Rooms;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using Orleans.Storage;
 
 namespace LiveCommerce.Grains.Orders;
@@ -17,6 +19,11 @@ namespace LiveCommerce.Grains.Orders;
 /// together with the calls it owes other grains (the outbox) before anyone is told it happened; the outbox is then
 /// delivered, and redelivered after a crash, to receivers that are all idempotent.
 /// </summary>
+/// <remarks>
+/// Placed on the silo whose gateway took the request: the front door spreads its requests over the gateways, so
+/// orders still spread over the silos, and the order's own calls skip one silo-to-silo hop.
+/// </remarks>
+[PreferLocalPlacement]
 public sealed partial class OrderGrain(
     [FromKeyedServices(StorageNames.Orders)] IGrainStorage orderStorage,
     IPaymentGateway gateway,
@@ -24,7 +31,7 @@ public sealed partial class OrderGrain(
     IOptions<OrderPolicy> orderPolicy,
     BusinessCalendar calendar,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    ILogger<OrderGrain> logger) : Grain, IOrderGrain
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IIncomingGrainCallFilter
 {
     private readonly OrderPolicy _policy = orderPolicy.Value;
     private IGrainTimer? _outboxRetry;
@@ -35,6 +42,25 @@ public sealed partial class OrderGrain(
     private LazyGrainState<OrderState> persisted => _persisted ??= new(orderStorage, "order", this.GetGrainId());
     private OrderState S => persisted.State;
     private string OrderId => this.GetPrimaryKeyString();
+
+    /// <summary>
+    /// A call that fails for any reason but a refusal (refusals are raised before anything changes) may have changed
+    /// the state in memory and not persisted it, for example when a write or a call to another grain failed midway.
+    /// The activation is then dropped, so the next call works from what is durable, never from a half-applied change.
+    /// </summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        try
+        {
+            await context.Invoke();
+        }
+        catch (Exception e) when (e is not DomainException)
+        {
+            logger.LogWarning(e, "Order {OrderId}: {Method} failed; the activation is dropped to reload durable state", OrderId, context.ImplementationMethod.Name);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 
     // ---- placement --------------------------------------------------------------------------------
 
@@ -190,14 +216,20 @@ public sealed partial class OrderGrain(
         }
 
         var attempt = S.Payments.FirstOrDefault(p => p.PaymentId == result.PaymentId);
+        if (attempt is { Status: not AttemptStatus.Open }) return new PaymentApplied(PaymentApplyOutcome.AlreadyApplied, View());
+
+        // Risk is asked before anything changes: if that call fails, the callback fails with nothing half-applied,
+        // and the gateway's redelivery (or reconciliation) applies the payment later.
+        var paysThisOrder = result.Succeeded && S.Status == OrderStatus.PendingPayment && S.PaidPaymentId is null;
+        var now = clock.GetUtcNow();
+        var risk = paysThisOrder ? await AssessPaymentAsync(now, result.Amount) : null;
+
         if (attempt is null)
         {
             // Opened at the gateway but not recorded here (a crash between the two): it is still this order's money.
             attempt = new PaymentAttempt { PaymentId = result.PaymentId, CreatedAt = result.OccurredAt, Status = AttemptStatus.Open };
             S.Payments.Add(attempt);
         }
-        if (attempt.Status != AttemptStatus.Open) return new PaymentApplied(PaymentApplyOutcome.AlreadyApplied, View());
-
         if (!result.Succeeded)
         {
             attempt.Status = AttemptStatus.Failed;
@@ -207,9 +239,9 @@ public sealed partial class OrderGrain(
 
         attempt.Status = AttemptStatus.Succeeded;
         attempt.Captured = result.Amount;
-        if (S.Status == OrderStatus.PendingPayment && S.PaidPaymentId is null)
+        if (risk is not null)
         {
-            await ApplyPaidAsync(attempt);
+            await ApplyPaidAsync(attempt, risk, now);
             return new PaymentApplied(PaymentApplyOutcome.Applied, View());
         }
 
@@ -223,11 +255,9 @@ public sealed partial class OrderGrain(
         return new PaymentApplied(outcome, View());
     }
 
-    private async Task ApplyPaidAsync(PaymentAttempt attempt)
+    private async Task ApplyPaidAsync(PaymentAttempt attempt, RiskAssessment risk, DateTimeOffset now)
     {
-        var now = clock.GetUtcNow();
         S.PaidAmount = attempt.Captured;
-        var risk = await AssessPaymentAsync(now);
         if (risk.Verdict == RiskVerdict.Reject)
         {
             // Rejected when the money arrives: the order is cancelled, its units go back and the payment is returned.
