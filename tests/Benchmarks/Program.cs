@@ -98,7 +98,7 @@ for (var round = 0; round < options.Rounds; round++)
         await Task.Delay(1500); // PostgreSQL publishes table statistics shortly after commit
         result = result with { StorageWrites = await StorageWritesAsync(options.Connection) - writesBefore };
         results.Add(result);
-        Console.WriteLine($"round {round + 1}: {result.Name}: {result.PerSecond:F0} reservations/s, {result.StorageWrites} state writes (incl. warm-up)");
+        Console.WriteLine($"round {round + 1}: {result.Name}: {result.PerSecond:F0} reservations/s, {result.StorageWrites} database commits (incl. warm-up)");
     }
 }
 await host.StopAsync();
@@ -114,7 +114,9 @@ static async Task<long> StorageWritesAsync(string connection)
 {
     await using var c = new NpgsqlConnection(connection);
     await c.OpenAsync();
-    await using var cmd = new NpgsqlCommand("SELECT coalesce(sum(n_tup_upd + n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orleansstorage'", c);
+    // Commits, not rows: the real room writes stock lines in batches (many rows per commit), the naive one its state
+    // per call. Every commit on the benchmark's database counts, background work (membership, reminders) included.
+    await using var cmd = new NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", c);
     return (long)(await cmd.ExecuteScalarAsync())!;
 }
 
@@ -124,12 +126,12 @@ static string Report(List<RoomReservationBenchmark.Result> results, Args options
     var sb = new StringBuilder();
     sb.AppendLine(CultureInfo.InvariantCulture, $"Hot room, {options.Concurrency} concurrent callers, {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up, {Environment.ProcessorCount} cores, PostgreSQL storage");
     sb.AppendLine();
-    sb.AppendLine("| grain | round | reservations/s | p50 ms (reserve + commit) | p99 ms | state writes | reservations per write |");
+    sb.AppendLine("| grain | round | reservations/s | p50 ms (reserve + commit) | p99 ms | database commits | reservations per commit |");
     sb.AppendLine("|---|---|---|---|---|---|---|");
     var round = 0;
     foreach (var r in results)
     {
-        // Writes are counted over warm-up and measurement, so divide by every reservation made in both.
+        // Commits are counted over warm-up and measurement, so divide by every reservation made in both.
         var perWrite = r.StorageWrites == 0 ? 0 : (double)r.AllReservations / r.StorageWrites;
         sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {round / 2 + 1} | {r.PerSecond:F0} | {Ms(r.Latency, 50):F1} | {Ms(r.Latency, 99):F1} | {r.StorageWrites} | {perWrite:F1} |");
         round++;
