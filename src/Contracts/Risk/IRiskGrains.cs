@@ -32,6 +32,9 @@ public interface IScopeCounterGrain : IGrainWithStringKey
     /// <summary>Counts an order attempt (when in a watched hour) and returns the scope's activity.</summary>
     Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight);
 
+    /// <summary>Counts several order attempts at once (a silo's batch, see <c>ScopeCountBatcher</c>).</summary>
+    Task<ScopeActivity> RecordOrders(DateTimeOffset at, bool countTowardsNight, int orders);
+
     [Orleans.Concurrency.AlwaysInterleave]
     Task<ScopeActivity> Read(DateTimeOffset at);
 

@@ -116,6 +116,7 @@ public static class SiloConfiguration
         services.AddOptions<Analytics.AnalyticsOptions>().BindConfiguration(Analytics.AnalyticsOptions.Section);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SplitPolicy>>().Value);
         services.TryAddSingleton(sp => new BusinessCalendar(sp.GetRequiredService<IOptions<BusinessCalendarOptions>>().Value));
+        services.TryAddSingleton(sp => new Risk.ScopeCountBatcher(sp.GetRequiredService<IGrainFactory>()));
 
         if (options.Profile == HostingProfile.Postgres)
         {

@@ -79,7 +79,7 @@ public sealed partial class OrderGrain
         return await Task.WhenAll(scopes.Select(scope =>
         {
             var counter = GrainFactory.GetGrain<IScopeCounterGrain>(scope);
-            return recordOrder ? counter.RecordOrder(now, inNight) : counter.Read(now);
+            return recordOrder ? scopeCounts.RecordOrder(scope, OrderId, now, inNight) : counter.Read(now);
         }));
     }
 

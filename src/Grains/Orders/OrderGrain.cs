@@ -30,6 +30,7 @@ public sealed partial class OrderGrain(
     IRoomStockLedger stockLedger,
     IOptions<OrderPolicy> orderPolicy,
     BusinessCalendar calendar,
+    Risk.ScopeCountBatcher scopeCounts,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IIncomingGrainCallFilter
 {

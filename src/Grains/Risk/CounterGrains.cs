@@ -85,11 +85,14 @@ public sealed class ScopeCounterGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
 
-    public Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight)
+    public Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight) => RecordOrders(at, countTowardsNight, 1);
+
+    public Task<ScopeActivity> RecordOrders(DateTimeOffset at, bool countTowardsNight, int orders)
     {
-        if (countTowardsNight)
+        if (orders < 0) throw DomainException.Invalid("orders", "orders must not be negative.");
+        if (countTowardsNight && orders > 0)
         {
-            _counts.At(at).Orders++;
+            _counts.At(at).Orders += orders;
             _dirty = true;
         }
         return Read(at);

@@ -154,4 +154,26 @@ public sealed class RiskGrainTests(PaymentsFixture fixture) : IClassFixture<Paym
         Assert.Contains("merchant:" + shop.MerchantId, alert.Hits.Single().Reason);
         fixture.Clock.Advance(TimeSpan.FromHours(3));
     }
+    [Fact]
+    public async Task Concurrent_night_orders_are_each_counted_once_in_the_scope_counters()
+    {
+        var shop = NewShop();
+        await shop.SetUpAsync(stock: 200, livePrice: 3000);
+        var buyers = await shop.RegisterBuyersAsync(80);
+        var now = fixture.Clock.GetUtcNow();
+        var night = new DateTimeOffset(now.UtcDateTime.Date.AddHours(18).AddMinutes(20), TimeSpan.Zero);
+        if (night <= now) night = night.AddDays(1);
+        fixture.Clock.SetUtcNow(night);
+
+        // Placed at once: a silo sends the counts of orders that arrive together in one call per scope.
+        var placed = await Task.WhenAll(buyers.Select(b => shop.PlaceAsync(b)));
+        Assert.All(placed, p => Assert.NotNull(p.Order));
+
+        foreach (var scope in new[] { "room:" + shop.RoomId, "merchant:" + shop.MerchantId, "product:" + shop.ProductId })
+        {
+            var activity = await fixture.Client.GetGrain<IScopeCounterGrain>(scope).Read(fixture.Clock.GetUtcNow());
+            Assert.Equal(buyers.Length, activity.OrdersThisHour);
+        }
+        fixture.Clock.Advance(TimeSpan.FromHours(3));
+    }
 }
