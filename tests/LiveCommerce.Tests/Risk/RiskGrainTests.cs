@@ -132,11 +132,7 @@ public sealed class RiskGrainTests(PaymentsFixture fixture) : IClassFixture<Paym
         var shop = NewShop();
         await shop.SetUpAsync(stock: 100, livePrice: 3000);
         var buyers = await shop.RegisterBuyersAsync(12);
-        // Move to 02:10 Shanghai (18:10 UTC) on the next night.
-        var now = fixture.Clock.GetUtcNow();
-        var night = new DateTimeOffset(now.UtcDateTime.Date.AddHours(18).AddMinutes(10), TimeSpan.Zero);
-        if (night <= now) night = night.AddDays(1);
-        fixture.Clock.SetUtcNow(night);
+        var night = MoveToNight(minute: 10);
         // A baseline of 2 orders in this hour on each of the last 7 nights.
         var merchantCounter = fixture.Client.GetGrain<IScopeCounterGrain>("merchant:" + shop.MerchantId);
         for (var day = 1; day <= 7; day++) await merchantCounter.SeedOrders(night.AddDays(-day), 2);
@@ -160,10 +156,7 @@ public sealed class RiskGrainTests(PaymentsFixture fixture) : IClassFixture<Paym
         var shop = NewShop();
         await shop.SetUpAsync(stock: 200, livePrice: 3000);
         var buyers = await shop.RegisterBuyersAsync(80);
-        var now = fixture.Clock.GetUtcNow();
-        var night = new DateTimeOffset(now.UtcDateTime.Date.AddHours(18).AddMinutes(20), TimeSpan.Zero);
-        if (night <= now) night = night.AddDays(1);
-        fixture.Clock.SetUtcNow(night);
+        MoveToNight(minute: 20);
 
         // Placed at once: a silo sends the counts of orders that arrive together in one call per scope.
         var placed = await Task.WhenAll(buyers.Select(b => shop.PlaceAsync(b)));
@@ -175,5 +168,15 @@ public sealed class RiskGrainTests(PaymentsFixture fixture) : IClassFixture<Paym
             Assert.Equal(buyers.Length, activity.OrdersThisHour);
         }
         fixture.Clock.Advance(TimeSpan.FromHours(3));
+    }
+
+    /// <summary>Moves the shared clock to 02:mm Shanghai (18:mm UTC) on the next night.</summary>
+    private DateTimeOffset MoveToNight(int minute)
+    {
+        var now = fixture.Clock.GetUtcNow();
+        var night = new DateTimeOffset(now.UtcDateTime.Date.AddHours(18).AddMinutes(minute), TimeSpan.Zero);
+        if (night <= now) night = night.AddDays(1);
+        fixture.Clock.SetUtcNow(night);
+        return night;
     }
 }
