@@ -1,6 +1,6 @@
--- The settlement ledger (LiveCommerce): append-only history of settlement accounts. Balances live in the
--- account grains (OrleansStorage); lines and batches live here so an account's grain state does not grow with its
--- order count. Written by PostgresLedgerStore. Idempotent.
+-- Settlement accounts (LiveCommerce): balances, open (unsettled) shares and the append-only ledger (lines,
+-- batches), written together in one transaction per account flush by PostgresSettlementStore, so an account's
+-- state never grows with its order count. Idempotent.
 
 DO $lock$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('livecommerce-ledger-schema')); END $lock$;
 

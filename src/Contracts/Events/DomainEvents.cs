@@ -15,8 +15,12 @@ public static class EventStreams
     /// <summary>Platform-wide consumers are sharded so no single grain sees every event.</summary>
     public const int PlatformShards = 32;
 
-    public static string PlatformShard(string key) =>
-        "shard-" + (int)((uint)StableHash(key) % PlatformShards);
+    public static string PlatformShard(string key) => PlatformShardName((int)((uint)StableHash(key) % PlatformShards));
+
+    /// <summary>Every platform shard's key, in order.</summary>
+    public static IEnumerable<string> AllPlatformShards => Enumerable.Range(0, PlatformShards).Select(PlatformShardName);
+
+    private static string PlatformShardName(int index) => "shard-" + index;
 
     /// <summary>FNV-1a: stable across processes, unlike string.GetHashCode.</summary>
     public static int StableHash(string value)

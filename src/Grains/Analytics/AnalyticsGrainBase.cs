@@ -18,7 +18,6 @@ public abstract class AnalyticsGrainBase<TState>(IPersistentState<TState> state,
 
     protected TState S => state.State;
     protected AnalyticsOptions Options { get; } = options.Value;
-    protected ILogger Logger => logger;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ public sealed class AnalyticsQueryGrain(
     private readonly AnalyticsOptions _options = options.Value;
 
     private IEnumerable<IBuyerAnalyticsShardGrain> Shards =>
-        Enumerable.Range(0, EventStreams.PlatformShards).Select(i => GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>("shard-" + i));
+        EventStreams.AllPlatformShards.Select(shard => GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(shard));
 
     public async Task<PlatformAnalyticsView> GetPlatform()
     {

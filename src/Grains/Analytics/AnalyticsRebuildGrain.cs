@@ -74,8 +74,8 @@ public sealed class AnalyticsRebuildGrain(
             tasks.Add(GrainFactory.GetGrain<IMerchantAnalyticsGrain>(g.Key).Rebuild(Batch(g)));
         // Every shard is rebuilt, even one with no orders: the directory lists every buyer, so it is complete.
         var byShard = events.ToLookup(e => EventStreams.PlatformShard(e.BuyerId));
-        for (var i = 0; i < EventStreams.PlatformShards; i++)
-            tasks.Add(GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>("shard-" + i).Rebuild(Batch(byShard["shard-" + i])));
+        foreach (var shard in EventStreams.AllPlatformShards)
+            tasks.Add(GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(shard).Rebuild(Batch(byShard[shard])));
         await Task.WhenAll(tasks);
 
         var result = new RebuildResult(runId, buyerIds.Count, orders.Count, rooms.Count, streamers.Count, merchants.Count, started, clock.GetUtcNow());

@@ -140,7 +140,7 @@ public sealed class BuyerLedger
         if (buyer.Merchants.Add(paid.MerchantId)) Retention(Merchants, paid.MerchantId).Buyers++;
         var at = paid.PaidAt!.Value;
         bool Near(BuyerOrderMark o) => o.PaidAt is { } t && (t - at).Duration() <= window;
-        var others = buyer.Orders.Where(o => o.Key != orderId).Select(o => o.Value).ToList();
+        var others = buyer.Orders.Where(o => o.Key != orderId).Select(o => o.Value);
         if (!buyer.RepurchasedStreamers.Contains(paid.StreamerId) && others.Any(o => o.StreamerId == paid.StreamerId && Near(o)))
         {
             buyer.RepurchasedStreamers.Add(paid.StreamerId);

@@ -111,8 +111,8 @@ public static class RetentionReader
 {
     public static async Task<RetentionCounts> ReadAsync(IGrainFactory grains, RetentionScope scope, string id)
     {
-        var parts = await Task.WhenAll(Enumerable.Range(0, EventStreams.PlatformShards)
-            .Select(i => grains.GetGrain<IBuyerAnalyticsShardGrain>("shard-" + i).GetRetention(scope, id)));
+        var parts = await Task.WhenAll(EventStreams.AllPlatformShards
+            .Select(shard => grains.GetGrain<IBuyerAnalyticsShardGrain>(shard).GetRetention(scope, id)));
         return new RetentionCounts(parts.Sum(p => p.Buyers), parts.Sum(p => p.Repurchasers), parts.Sum(p => p.Delivered), parts.Sum(p => p.Returned));
     }
 }

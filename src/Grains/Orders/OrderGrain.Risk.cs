@@ -76,11 +76,9 @@ public sealed partial class OrderGrain
         if (!inNight && !refunds) return [];
         // Night orders are counted per room, merchant and product; refund spikes are watched per room and merchant.
         var scopes = inNight ? new[] { "room:" + roomId, "merchant:" + merchantId, "product:" + productId } : ["room:" + roomId, "merchant:" + merchantId];
-        return await Task.WhenAll(scopes.Select(scope =>
-        {
-            var counter = GrainFactory.GetGrain<IScopeCounterGrain>(scope);
-            return recordOrder ? scopeCounts.RecordOrder(scope, OrderId, now, inNight) : counter.Read(now);
-        }));
+        return await Task.WhenAll(scopes.Select(scope => recordOrder
+            ? scopeCounts.RecordOrder(scope, OrderId, now, inNight)
+            : GrainFactory.GetGrain<IScopeCounterGrain>(scope).Read(now)));
     }
 
     private static TimeSpan Window(RiskRuleSet rules, string ruleId) =>

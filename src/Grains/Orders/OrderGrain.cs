@@ -45,14 +45,16 @@ public sealed partial class OrderGrain(
     private string OrderId => this.GetPrimaryKeyString();
 
     /// <summary>
-    /// A call that fails for any reason but a refusal (refusals are raised before anything changes) may have changed
-    /// the state in memory and not persisted it, for example when a write or a call to another grain failed midway.
-    /// The activation is then dropped, so the next call works from what is durable, never from a half-applied change.
+    /// Every call finds the order loaded (<see cref="EnsureLoadedAsync"/>). A call that fails for any reason but a
+    /// refusal (refusals are raised before anything changes) may have changed the state in memory and not persisted
+    /// it, for example when a write or a call to another grain failed midway. The activation is then dropped, so the
+    /// next call works from what is durable, never from a half-applied change.
     /// </summary>
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         try
         {
+            await EnsureLoadedAsync();
             await context.Invoke();
         }
         catch (Exception e) when (e is not DomainException)
@@ -74,7 +76,6 @@ public sealed partial class OrderGrain(
         if (command.Quantity > _policy.MaxQuantityPerOrder)
             throw DomainException.Invalid("quantity", $"quantity must be at most {_policy.MaxQuantityPerOrder}.");
 
-        await EnsureLoadedAsync();
         if (S.Exists)
         {
             if (S.BuyerId == command.BuyerId && S.RoomId == command.RoomId && S.ProductId == command.ProductId && S.Quantity == command.Quantity)
@@ -175,7 +176,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Get()
     {
-        await EnsureLoadedAsync();
         RequireExists();
         return View();
     }
@@ -184,7 +184,6 @@ public sealed partial class OrderGrain(
 
     public async Task<PaymentStarted> StartPayment(string buyerId)
     {
-        await EnsureLoadedAsync();
         RequireExists();
         RequireBuyer(buyerId);
         if (S.Status == OrderStatus.PendingPayment && clock.GetUtcNow() >= S.PaymentDeadline)
@@ -209,7 +208,6 @@ public sealed partial class OrderGrain(
 
     public async Task<PaymentApplied> ApplyPaymentResult(PaymentResult result)
     {
-        await EnsureLoadedAsync();
         if (!S.Exists || result.OrderId != OrderId)
         {
             logger.LogWarning("Payment {PaymentId} names order {OrderId}, which this grain ({Self}) does not hold", result.PaymentId, result.OrderId, OrderId);
@@ -313,7 +311,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Cancel(string buyerId)
     {
-        await EnsureLoadedAsync();
         RequireExists();
         RequireBuyer(buyerId);
         if (S.Status == OrderStatus.Cancelled) return View();
@@ -328,7 +325,6 @@ public sealed partial class OrderGrain(
 
     public async Task<bool> TryExpire()
     {
-        await EnsureLoadedAsync();
         if (!S.Exists) return true; // a reservation whose order was never recorded: nothing will pay for it
         if (S.Status == OrderStatus.Cancelled) return true;
         if (S.Status != OrderStatus.PendingPayment || clock.GetUtcNow() < S.PaymentDeadline) return false;
@@ -346,7 +342,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Ship(string merchantId, string? trackingNumber)
     {
-        await EnsureLoadedAsync();
         RequireExists();
         if (merchantId != S.MerchantId) throw DomainException.Forbidden("Only the order's merchant can ship it.");
         if (trackingNumber is not null) Text.Require(trackingNumber, "trackingNumber", 64);
@@ -363,7 +358,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> MarkDelivered()
     {
-        await EnsureLoadedAsync();
         RequireExists();
         RequireStatus("mark delivered", OrderStatus.Shipped);
         var now = clock.GetUtcNow();
@@ -377,7 +371,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ConfirmReceipt(string buyerId)
     {
-        await EnsureLoadedAsync();
         RequireExists();
         RequireBuyer(buyerId);
         RequireStatus("confirm", OrderStatus.Shipped, OrderStatus.Delivered);
@@ -387,7 +380,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> AutoConfirmIfDue()
     {
-        await EnsureLoadedAsync();
         RequireExists();
         if (S.Status is OrderStatus.Shipped or OrderStatus.Delivered && S.AutoConfirmAt is { } due && clock.GetUtcNow() >= due)
             await ConfirmAsync();
@@ -408,7 +400,6 @@ public sealed partial class OrderGrain(
 
     public async Task MarkShareSettled(string accountId, string batchId, DateTimeOffset settledAt)
     {
-        await EnsureLoadedAsync();
         if (!S.Exists) return;
         var line = S.Lines.FirstOrDefault(l => l.AccountId == accountId);
         if (line is null || line.Status == ShareStatus.Settled) return;
@@ -434,7 +425,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Refund(RefundRequest request)
     {
-        await EnsureLoadedAsync();
         RequireExists();
         Ids.Require(request.RefundKey, "refundKey");
         var reason = Text.Require(request.Reason, "reason", 200);
@@ -517,7 +507,6 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ResolveReview(ReviewResolution resolution)
     {
-        await EnsureLoadedAsync();
         RequireExists();
         if (!S.OnHold) throw DomainException.Conflict("order.not_on_hold", "The order's money is not on hold.", S.Status.ToString());
         var now = clock.GetUtcNow();

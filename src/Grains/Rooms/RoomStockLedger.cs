@@ -102,8 +102,8 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
     public async Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
     {
         var open = new List<StockLine>();
-        await using (var command = dataSource.CreateCommand("""
-            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed
+        await using (var command = dataSource.CreateCommand($"""
+            SELECT {LineColumns}
             FROM room_stock_lines WHERE room_id = @room AND status = 0
             """))
         {
@@ -134,8 +134,8 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
 
     public async Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {LineColumns}
             FROM room_stock_lines WHERE room_id = @room AND order_id = @order
             """);
         command.Parameters.AddWithValue("room", roomId);
@@ -179,7 +179,7 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, room_id " +
+            $"SELECT {LineColumns}, room_id " +
             "FROM room_stock_lines WHERE order_id = ANY(@orders)");
         command.Parameters.Add(new NpgsqlParameter("orders", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = orderIds.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -199,7 +199,7 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         }
         var lines = new List<RoomLine>();
         await using (var command = new NpgsqlCommand(
-            "SELECT order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, room_id " +
+            $"SELECT {LineColumns}, room_id " +
             "FROM room_stock_lines WHERE buyer_id = @buyer ORDER BY placed_at DESC, order_id DESC OFFSET @offset LIMIT @limit", connection))
         {
             command.Parameters.AddWithValue("buyer", buyerId);
@@ -210,6 +210,9 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         }
         return (lines, total);
     }
+
+    /// <summary>The columns <see cref="Read"/> expects, in its order.</summary>
+    private const string LineColumns = "order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed";
 
     private static StockLine Read(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt64(4), r.GetFieldValue<DateTimeOffset>(5), (StockLineStatus)r.GetInt16(6), r.GetInt64(7),

@@ -128,7 +128,8 @@ public sealed class StreamerGrain(
             viewer = new ViewerFacts(viewerId, buyer.City, _live.Fans.ContainsKey(viewerId));
         }
         var now = clock.GetUtcNow();
-        return TrustScoreCalculator.Compute(StreamerId, _live.Trust.Totals(now), _live.HomeCity, _live.Fans.Count, FansByCity(), viewer, config, now);
+        return TrustScoreCalculator.Compute(StreamerId, _live.Trust.Totals(now), _live.HomeCity, _live.Fans.Count,
+            viewer is null ? NoFans : FansByCity(), viewer, config, now);
     }
 
     public Task<IReadOnlyList<TrustHistoryEntry>> GetTrustHistory(int limit)
@@ -155,6 +156,9 @@ public sealed class StreamerGrain(
         _live.TrustHistory.Add(new TrustHistoryEntry(score.ComputedAt, score.BasePart, c[0].Value, 1 - c[1].Value, c[2].Value, score.ConfigVersion));
         if (_live.TrustHistory.Count > HistoryKept) _live.TrustHistory.RemoveAt(0);
     }
+
+    // The base score (no viewer) reads no fan cities; it is computed on every streamer event.
+    private static readonly IReadOnlyDictionary<string, long> NoFans = new Dictionary<string, long>();
 
     private IReadOnlyDictionary<string, long> FansByCity() =>
         _live.Fans.Values.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.OrdinalIgnoreCase);

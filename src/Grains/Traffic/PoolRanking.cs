@@ -20,8 +20,7 @@ public sealed class RoomFacts
     /// <summary>(paid orders, new viewers, interactions) over the recent window, or over the whole session when young.</summary>
     public (long Paid, long Viewers, long Interactions) RecentDeltas()
     {
-        var from = Earlier ?? (Recent.Count > 0 ? Recent.Peek() : Latest);
-        if (ReferenceEquals(from, Latest) || Earlier is null) return (Latest.OrdersPaid, Latest.UniqueViewers, Latest.Interactions);
+        if (Earlier is not { } from) return (Latest.OrdersPaid, Latest.UniqueViewers, Latest.Interactions);
         return (Latest.OrdersPaid - from.OrdersPaid, Latest.UniqueViewers - from.UniqueViewers, Latest.Interactions - from.Interactions);
     }
 }

@@ -43,9 +43,7 @@ public static class TrustScoreCalculator
         double viewerPart = 0;
         if (viewer is not null)
         {
-            var sameCity = string.Equals(viewer.City, homeCity, StringComparison.OrdinalIgnoreCase) ? 1.0 : 0.0;
-            var inCity = fansByCity.TryGetValue(viewer.City, out var n) ? n : 0;
-            var circle = viewer.Follows ? 1.0 : fanCount == 0 ? 0 : (double)inCity / fanCount;
+            var (sameCity, circle, inCity) = ViewerValues(viewer.City, viewer.Follows, homeCity, fanCount, fansByCity);
             components.Add(new("sameCity", sameCity, config.SameCityWeight, sameCity * config.SameCityWeight,
                 $"viewer in {viewer.City}, streamer in {homeCity}"));
             components.Add(new("fanCircle", circle, config.FanCircleWeight, circle * config.FanCircleWeight,
@@ -59,8 +57,17 @@ public static class TrustScoreCalculator
     /// <summary>The viewer-specific points for a streamer, from its snapshot.</summary>
     public static double ViewerPoints(StreamerTrustSnapshot s, string viewerCity, bool follows, RankingConfig config)
     {
-        var sameCity = string.Equals(viewerCity, s.HomeCity, StringComparison.OrdinalIgnoreCase) ? 1.0 : 0.0;
-        var circle = follows ? 1.0 : s.FanCount == 0 ? 0 : (double)(s.FansByCity.TryGetValue(viewerCity, out var n) ? n : 0) / s.FanCount;
+        var (sameCity, circle, _) = ViewerValues(viewerCity, follows, s.HomeCity, s.FanCount, s.FansByCity);
         return sameCity * config.SameCityWeight + circle * config.FanCircleWeight;
+    }
+
+    /// <summary>Same city (0 or 1), fan-circle penetration (1 for a follower) and the fans in the viewer's city.</summary>
+    private static (double SameCity, double Circle, long InCity) ViewerValues(string viewerCity, bool follows, string homeCity, long fanCount,
+        IReadOnlyDictionary<string, long> fansByCity)
+    {
+        var sameCity = string.Equals(viewerCity, homeCity, StringComparison.OrdinalIgnoreCase) ? 1.0 : 0.0;
+        var inCity = fansByCity.TryGetValue(viewerCity, out var n) ? n : 0;
+        var circle = follows ? 1.0 : fanCount == 0 ? 0 : (double)inCity / fanCount;
+        return (sameCity, circle, inCity);
     }
 }
