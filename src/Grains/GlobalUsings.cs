@@ -4,3 +4,4 @@ global using Microsoft.Extensions.Logging;
 global using Orleans;
 global using Orleans.Runtime;
 global using LiveCommerce.Contracts.Common;
+global using LiveCommerce.Contracts;

@@ -56,12 +56,12 @@ public static class AccountEndpoints
 
         // Operator actions: the cycle is part of the merchant's contract with the platform.
         accounts.MapPut("/{accountId}/cycle", async (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<ISettlementAccountGrain>(Ids.Require(accountId, "accountId"))
+            Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId"))
                 .SetCycle(RequestHelpers.Require(body.CycleDays, "cycleDays"), http.User.Subject())))
             .RequireAuthorization(Roles.Admin);
 
         accounts.MapPost("/{accountId}/settlement-runs", async (string accountId, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))
+            Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))
             .RequireAuthorization(Roles.Admin);
     }
 
@@ -70,7 +70,7 @@ public static class AccountEndpoints
     {
         Ids.Require(accountId, "accountId");
         user.EnsureIsOrAdmin(accountId);
-        return grains.GetGrain<ISettlementAccountGrain>(accountId);
+        return grains.Ref<ISettlementAccountGrain>(accountId);
     }
 
     private static (DateOnly From, DateOnly To) Range(DateOnly? from, DateOnly? to)

@@ -31,12 +31,12 @@ public static class AdminEndpoints
         });
 
         admin.MapPost("/jobs/auto-confirm", async (IGrainFactory grains) =>
-            Results.Ok(new { confirmed = await grains.GetGrain<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue() }));
+            Results.Ok(new { confirmed = await grains.Ref<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue() }));
 
         admin.MapPost("/repurchase-plans/{buyerId}/{productId}/run", async (string buyerId, string productId, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{Ids.Require(buyerId, "buyerId")}:{Ids.Require(productId, "productId")}").RunDue()));
+            Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{Ids.Require(buyerId, "buyerId")}:{Ids.Require(productId, "productId")}").RunDue()));
 
         admin.MapPost("/rooms/{roomId}/expire-reservations", async (string roomId, IGrainFactory grains) =>
-            Results.Ok(new { released = await grains.GetGrain<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).ExpireDueReservations() }));
+            Results.Ok(new { released = await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).ExpireDueReservations() }));
     }
 }

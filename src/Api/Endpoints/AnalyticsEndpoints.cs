@@ -21,8 +21,8 @@ public static class AnalyticsEndpoints
         analytics.MapGet("/rooms/{roomId}", async (string roomId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(roomId, "roomId");
-            var room = await grains.GetGrain<ILiveRoomGrain>(roomId).GetView(); // 404 for a room never opened
-            var report = await grains.GetGrain<IRoomAnalyticsGrain>(roomId).GetReport();
+            var room = await grains.Ref<ILiveRoomGrain>(roomId).GetView(); // 404 for a room never opened
+            var report = await grains.Ref<IRoomAnalyticsGrain>(roomId).GetReport();
             var user = http.User;
             if (user.IsAdmin() || (user.IsInRole(Roles.Streamer) && user.Subject() == room.StreamerId)) return Results.Ok(report);
             if (user.IsInRole(Roles.Merchant) && report.Products.Any(p => p.MerchantId == user.Subject()))
@@ -34,15 +34,15 @@ public static class AnalyticsEndpoints
         {
             Ids.Require(streamerId, "streamerId");
             RequireSelfOrAdmin(http, Roles.Streamer, streamerId);
-            await grains.GetGrain<IStreamerGrain>(streamerId).GetProfile(); // 404 for an unknown streamer
-            return Results.Ok(await grains.GetGrain<IStreamerAnalyticsGrain>(streamerId).GetReport());
+            await grains.Ref<IStreamerGrain>(streamerId).GetProfile(); // 404 for an unknown streamer
+            return Results.Ok(await grains.Ref<IStreamerAnalyticsGrain>(streamerId).GetReport());
         }).RequireAuthorization("authenticated");
 
         analytics.MapGet("/merchants/{merchantId}", async (string merchantId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(merchantId, "merchantId");
             RequireSelfOrAdmin(http, Roles.Merchant, merchantId);
-            return Results.Ok(await grains.GetGrain<IMerchantAnalyticsGrain>(merchantId).GetReport());
+            return Results.Ok(await grains.Ref<IMerchantAnalyticsGrain>(merchantId).GetReport());
         }).RequireAuthorization("authenticated");
 
         analytics.MapGet("/platform", async (IGrainFactory grains) =>
@@ -71,7 +71,7 @@ public static class AnalyticsEndpoints
         }).AllowAnonymous().ExcludeFromDescription();
 
         v1.MapPost("/admin/analytics/rebuild", async (IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IAnalyticsRebuildGrain>("analytics").Run()))
+            Results.Ok(await grains.Ref<IAnalyticsRebuildGrain>("analytics").Run()))
             .RequireAuthorization(Roles.Admin).WithTags("Operations");
     }
 

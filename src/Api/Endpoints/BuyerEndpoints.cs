@@ -19,28 +19,28 @@ public static class BuyerEndpoints
         {
             Ids.Require(buyerId, "buyerId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Register(new RegisterBuyer(body.City ?? "", body.DisplayName)));
+            return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Register(new RegisterBuyer(body.City ?? "", body.DisplayName)));
         }).RequireAuthorization(Roles.Buyer);
 
         buyers.MapGet("/{buyerId}", async (string buyerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Get());
+            return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Get());
         }).RequireAuthorization("authenticated");
 
         buyers.MapPut("/{buyerId}/following/{streamerId}", async (string buyerId, string streamerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Follow(Ids.Require(streamerId, "streamerId")));
+            return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Follow(Ids.Require(streamerId, "streamerId")));
         }).RequireAuthorization(Roles.Buyer);
 
         buyers.MapDelete("/{buyerId}/following/{streamerId}", async (string buyerId, string streamerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IBuyerGrain>(buyerId).Unfollow(Ids.Require(streamerId, "streamerId")));
+            return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Unfollow(Ids.Require(streamerId, "streamerId")));
         }).RequireAuthorization(Roles.Buyer);
 
         // Password-free repurchase: a standing authorization to buy a product again every period, up to a cap.
@@ -51,7 +51,7 @@ public static class BuyerEndpoints
             http.User.EnsureIsOrAdmin(buyerId);
             var command = new GrantRepurchase(buyerId, Ids.Require(body.RoomId, "roomId"), productId, RequestHelpers.Require(body.Quantity, "quantity"),
                 RequestHelpers.Require(body.MaxAmountPerOrder, "maxAmountPerOrder"), RequestHelpers.Require(body.PeriodDays, "periodDays"));
-            return Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{buyerId}:{productId}").Grant(command));
+            return Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{buyerId}:{productId}").Grant(command));
         }).RequireAuthorization(Roles.Buyer);
 
         buyers.MapGet("/{buyerId}/repurchase-plans/{productId}", async (string buyerId, string productId, HttpContext http, IGrainFactory grains) =>
@@ -59,7 +59,7 @@ public static class BuyerEndpoints
             Ids.Require(buyerId, "buyerId");
             Ids.Require(productId, "productId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{buyerId}:{productId}").Get());
+            return Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{buyerId}:{productId}").Get());
         }).RequireAuthorization("authenticated");
 
         buyers.MapDelete("/{buyerId}/repurchase-plans/{productId}", async (string buyerId, string productId, HttpContext http, IGrainFactory grains) =>
@@ -67,7 +67,7 @@ public static class BuyerEndpoints
             Ids.Require(buyerId, "buyerId");
             Ids.Require(productId, "productId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IRepurchasePlanGrain>($"{buyerId}:{productId}").Revoke());
+            return Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{buyerId}:{productId}").Revoke());
         }).RequireAuthorization("authenticated");
 
         // A buyer's own orders, newest first, with each order's current state.
@@ -76,10 +76,10 @@ public static class BuyerEndpoints
             Ids.Require(buyerId, "buyerId");
             http.User.EnsureIsOrAdmin(buyerId);
             var (o, l) = RequestHelpers.Paging(offset, limit);
-            var buyer = grains.GetGrain<IBuyerGrain>(buyerId);
+            var buyer = grains.Ref<IBuyerGrain>(buyerId);
             await buyer.Get(); // 404 for an unknown buyer
             var page = await buyer.ListOrders(o, l);
-            var orders = await Task.WhenAll(page.Items.Select(e => grains.GetGrain<IOrderGrain>(e.OrderId).Get()));
+            var orders = await Task.WhenAll(page.Items.Select(e => grains.Ref<IOrderGrain>(e.OrderId).Get()));
             return Results.Ok(new OrderPage(orders.Select(OrderEndpoints.ForBuyer).ToList(), page.Total, page.Offset, page.Limit));
         }).RequireAuthorization("authenticated");
     }

@@ -26,7 +26,7 @@ public static class OrderEndpoints
             if (body.DeviceId is not null) Ids.Require(body.DeviceId, "deviceId");
             var orderId = OrderIds.FromIdempotencyKey(buyerId, key);
 
-            var result = await grains.GetGrain<IOrderGrain>(orderId)
+            var result = await grains.Ref<IOrderGrain>(orderId)
                 .Place(new PlaceOrder(buyerId, roomId, productId, quantity, key, ips.Resolve(http), body.DeviceId));
             return result.Outcome switch
             {
@@ -49,7 +49,7 @@ public static class OrderEndpoints
         // The split of an order: for its merchant, the parties in it and admins.
         orders.MapGet("/{orderId}/split", async (string orderId, HttpContext http, IGrainFactory grains) =>
         {
-            var order = await grains.GetGrain<IOrderGrain>(Ids.Require(orderId, "orderId")).Get();
+            var order = await grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId")).Get();
             var me = http.User.Subject();
             if (!http.User.IsAdmin() && order.MerchantId != me && order.Split.All(l => l.AccountId != me))
                 throw DomainException.Forbidden("Only the order's merchant, its split parties and admins can read its split.");
@@ -91,7 +91,7 @@ public static class OrderEndpoints
         }).RequireAuthorization("authenticated");
     }
 
-    private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.GetGrain<IOrderGrain>(Ids.Require(orderId, "orderId"));
+    private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"));
 
     /// <summary>A buyer reads only its own orders, a merchant only orders of its products; admins read any.</summary>
     private static async Task<OrderView> Readable(ClaimsPrincipal user, IGrainFactory grains, string orderId)

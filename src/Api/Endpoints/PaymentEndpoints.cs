@@ -42,19 +42,19 @@ public static class PaymentEndpoints
             if (callback.Type == PaymentCallback.Processing) return Results.Ok(new { acknowledged = true, outcome = "ignored" });
             if (callback.Type is not (PaymentCallback.Succeeded or PaymentCallback.Failed))
                 throw DomainException.Invalid("type", $"Unknown callback type '{callback.Type}'.");
-            var applied = await grains.GetGrain<IOrderGrain>(callback.OrderId).ApplyPaymentResult(new PaymentResult(
+            var applied = await grains.Ref<IOrderGrain>(callback.OrderId).ApplyPaymentResult(new PaymentResult(
                 callback.PaymentId, callback.OrderId, callback.Amount, callback.Type == PaymentCallback.Succeeded, callback.OccurredAt, "callback"));
             return Results.Ok(new { acknowledged = true, outcome = applied.Outcome });
         }).AllowAnonymous();
 
         v1.MapGet("/admin/reconciliation", async (IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IPaymentReconciliationGrain>("sandbox").GetStatus()))
+            Results.Ok(await grains.Ref<IPaymentReconciliationGrain>("sandbox").GetStatus()))
             .RequireAuthorization(Roles.Admin).WithTags("Payments");
 
         // Runs reconciliation now: over [from, to) when given, otherwise over everything since the last checkpoint.
         v1.MapPost("/admin/reconciliation/runs", async (ReconcileRequest? body, IGrainFactory grains) =>
         {
-            var grain = grains.GetGrain<IPaymentReconciliationGrain>("sandbox");
+            var grain = grains.Ref<IPaymentReconciliationGrain>("sandbox");
             if (body?.From is null && body?.To is null) return Results.Ok(await grain.RunDue());
             var from = RequestHelpers.Require(body.From, "from");
             var to = RequestHelpers.Require(body.To, "to");
@@ -66,7 +66,7 @@ public static class PaymentEndpoints
         if (!sandboxControls) return;
         // The sandbox provider's "payer": completes or fails a payment by hand (when auto-completion is off).
         v1.MapPost("/sandbox/payments/{paymentId}/complete", async (string paymentId, CompleteRequest? body, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<ISandboxPaymentGrain>(Ids.Require(paymentId, "paymentId")).Complete(body?.Succeed ?? true, body?.Amount)))
+            Results.Ok(await grains.Ref<ISandboxPaymentGrain>(Ids.Require(paymentId, "paymentId")).Complete(body?.Succeed ?? true, body?.Amount)))
             .RequireAuthorization(Roles.Admin).WithTags("Sandbox");
     }
 }

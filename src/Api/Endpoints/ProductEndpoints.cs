@@ -16,13 +16,13 @@ public static class ProductEndpoints
         products.MapPut("/{productId}", async (string productId, CreateProductRequest body, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(productId, "productId");
-            var view = await grains.GetGrain<IProductGrain>(productId).Create(http.User.Subject(),
+            var view = await grains.Ref<IProductGrain>(productId).Create(http.User.Subject(),
                 new CreateProduct(body.Name ?? "", body.Category ?? "", RequestHelpers.Require(body.ListPrice, "listPrice")));
             return Results.Ok(view);
         }).RequireAuthorization(Roles.Merchant);
 
         products.MapGet("/{productId}", async (string productId, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IProductGrain>(Ids.Require(productId, "productId")).Get()))
+            Results.Ok(await grains.Ref<IProductGrain>(Ids.Require(productId, "productId")).Get()))
             .RequireAuthorization("authenticated");
     }
 }

@@ -18,34 +18,34 @@ public static class RiskEndpoints
     {
         var risk = v1.MapGroup("/admin/risk").WithTags("Risk").RequireAuthorization(Roles.Admin);
 
-        risk.MapGet("/rules", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IRiskRulesGrain>(Key).GetRules()));
+        risk.MapGet("/rules", async (IGrainFactory grains) => Results.Ok(await grains.Ref<IRiskRulesGrain>(Key).GetRules()));
 
         // Takes effect on the next order; recorded with who, when, old and new.
         risk.MapPut("/rules/{ruleId}", async (string ruleId, RuleUpdateRequest body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IRiskRulesGrain>(Key).UpdateRule(Ids.Require(ruleId, "ruleId"),
+            Results.Ok(await grains.Ref<IRiskRulesGrain>(Key).UpdateRule(Ids.Require(ruleId, "ruleId"),
                 new RiskRuleUpdate(body.Enabled, body.Action, body.Severity, body.Thresholds), http.User.Subject())));
 
         risk.MapGet("/rules/changes", async (string? ruleId, int? limit, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IRiskRulesGrain>(Key).GetChanges(ruleId, RequestHelpers.Paging(0, limit ?? 50).Limit)));
+            Results.Ok(await grains.Ref<IRiskRulesGrain>(Key).GetChanges(ruleId, RequestHelpers.Paging(0, limit ?? 50).Limit)));
 
         risk.MapGet("/alerts", async (string? ruleId, string? merchantId, int? limit, IGrainFactory grains) =>
         {
             if (merchantId is not null) Ids.Require(merchantId, "merchantId");
-            return Results.Ok(await grains.GetGrain<IRiskAlertsGrain>(Key).Recent(ruleId, merchantId, RequestHelpers.Paging(0, limit ?? 50).Limit));
+            return Results.Ok(await grains.Ref<IRiskAlertsGrain>(Key).Recent(ruleId, merchantId, RequestHelpers.Paging(0, limit ?? 50).Limit));
         });
 
-        risk.MapGet("/alerts/counts", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IRiskAlertsGrain>(Key).CountsByRule()));
+        risk.MapGet("/alerts/counts", async (IGrainFactory grains) => Results.Ok(await grains.Ref<IRiskAlertsGrain>(Key).CountsByRule()));
 
         risk.MapGet("/reviews", async (int? offset, int? limit, IGrainFactory grains) =>
         {
             var (o, l) = RequestHelpers.Paging(offset, limit);
-            return Results.Ok(await grains.GetGrain<IRiskReviewQueueGrain>(Key).Pending(o, l));
+            return Results.Ok(await grains.Ref<IRiskReviewQueueGrain>(Key).Pending(o, l));
         });
 
         risk.MapGet("/reviews/decided", async (int? offset, int? limit, IGrainFactory grains) =>
         {
             var (o, l) = RequestHelpers.Paging(offset, limit);
-            return Results.Ok(await grains.GetGrain<IRiskReviewQueueGrain>(Key).Decided(o, l));
+            return Results.Ok(await grains.Ref<IRiskReviewQueueGrain>(Key).Decided(o, l));
         });
 
         // Release moves the held money to escrow (pending); reject refunds it and closes the order.
@@ -53,7 +53,7 @@ public static class RiskEndpoints
         {
             var decision = RequestHelpers.Require(body.Decision, "decision");
             if (body.Note is not null) Text.Require(body.Note, "note", 200);
-            return Results.Ok(await grains.GetGrain<IOrderGrain>(Ids.Require(orderId, "orderId"))
+            return Results.Ok(await grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"))
                 .ResolveReview(new ReviewResolution(decision, http.User.Subject(), body.Note)));
         });
 
@@ -63,7 +63,7 @@ public static class RiskEndpoints
             Ids.Require(scope, "scope");
             if (!scope.StartsWith("room:", StringComparison.Ordinal) && !scope.StartsWith("merchant:", StringComparison.Ordinal) && !scope.StartsWith("product:", StringComparison.Ordinal))
                 throw DomainException.Invalid("scope", "scope is room:{id}, merchant:{id} or product:{id}.");
-            await grains.GetGrain<IScopeCounterGrain>(scope).SeedOrders(RequestHelpers.Require(body.Hour, "hour"), RequestHelpers.Require(body.Orders, "orders"));
+            await grains.Ref<IScopeCounterGrain>(scope).SeedOrders(RequestHelpers.Require(body.Hour, "hour"), RequestHelpers.Require(body.Orders, "orders"));
             return Results.NoContent();
         });
     }

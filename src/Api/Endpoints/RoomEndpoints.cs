@@ -26,7 +26,7 @@ public static class RoomEndpoints
             var streamerId = http.User.Subject();
             var key = http.OptionalIdempotencyKey() ?? Guid.NewGuid().ToString("N");
             var roomId = "r-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{streamerId}\n{key}")), 0, 10).ToLowerInvariant();
-            var view = await grains.GetGrain<ILiveRoomGrain>(roomId).Open(streamerId, new OpenRoom(body.Title ?? "", body.City ?? ""));
+            var view = await grains.Ref<ILiveRoomGrain>(roomId).Open(streamerId, new OpenRoom(body.Title ?? "", body.City ?? ""));
             return Results.Created($"/v1/rooms/{roomId}", view);
         }).RequireAuthorization(Roles.Streamer);
 
@@ -85,5 +85,5 @@ public static class RoomEndpoints
     }
 
     private static ILiveRoomGrain Room(IGrainFactory grains, string roomId) =>
-        grains.GetGrain<ILiveRoomGrain>(Ids.Require(roomId, "roomId"));
+        grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId"));
 }

@@ -17,7 +17,7 @@ public static class StreamerEndpoints
         {
             Ids.Require(streamerId, "streamerId");
             http.User.EnsureIsOrAdmin(streamerId);
-            var profile = await grains.GetGrain<IStreamerGrain>(streamerId)
+            var profile = await grains.Ref<IStreamerGrain>(streamerId)
                 .CreateProfile(new CreateStreamerProfile(body.DisplayName ?? "", body.HomeCity ?? ""));
             return Results.Ok(profile);
         }).RequireAuthorization(Roles.Streamer);
@@ -25,7 +25,7 @@ public static class StreamerEndpoints
         streamers.MapGet("/{streamerId}", async (string streamerId, IGrainFactory grains) =>
         {
             Ids.Require(streamerId, "streamerId");
-            return Results.Ok(await grains.GetGrain<IStreamerGrain>(streamerId).GetProfile());
+            return Results.Ok(await grains.Ref<IStreamerGrain>(streamerId).GetProfile());
         }).RequireAuthorization("authenticated");
     }
 }

@@ -19,36 +19,36 @@ public static class TrafficEndpoints
                 Ids.Require(viewerId, "viewerId");
                 http.User.EnsureIsOrAdmin(viewerId); // the viewer part reveals the viewer's city and follows
             }
-            return Results.Ok(await grains.GetGrain<IStreamerGrain>(streamerId).GetTrustScore(viewerId));
+            return Results.Ok(await grains.Ref<IStreamerGrain>(streamerId).GetTrustScore(viewerId));
         }).RequireAuthorization("authenticated").WithTags("Traffic");
 
         v1.MapGet("/streamers/{streamerId}/trust/history", async (string streamerId, int? limit, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IStreamerGrain>(Ids.Require(streamerId, "streamerId")).GetTrustHistory(RequestHelpers.Paging(0, limit ?? 50).Limit)))
+            Results.Ok(await grains.Ref<IStreamerGrain>(Ids.Require(streamerId, "streamerId")).GetTrustHistory(RequestHelpers.Paging(0, limit ?? 50).Limit)))
             .RequireAuthorization("authenticated").WithTags("Traffic");
 
         v1.MapGet("/buyers/{buyerId}/feed", async (string buyerId, int? size, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
             http.User.EnsureIsOrAdmin(buyerId);
-            return Results.Ok(await grains.GetGrain<IFeedGrain>("feed").Build(buyerId, size ?? 20));
+            return Results.Ok(await grains.Ref<IFeedGrain>("feed").Build(buyerId, size ?? 20));
         }).RequireAuthorization("authenticated").WithTags("Traffic");
 
         var ranking = v1.MapGroup("/admin/ranking").WithTags("Traffic").RequireAuthorization(Roles.Admin);
 
-        ranking.MapGet("/config", async (IGrainFactory grains) => Results.Ok(await grains.GetGrain<IRankingConfigGrain>("default").Get()));
+        ranking.MapGet("/config", async (IGrainFactory grains) => Results.Ok(await grains.Ref<IRankingConfigGrain>("default").Get()));
 
         // The whole configuration; its version is assigned by the server. Recorded with the top of each pool before and after.
         ranking.MapPut("/config", async (RankingConfig body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IRankingConfigGrain>("default").Change(body, http.User.Subject())));
+            Results.Ok(await grains.Ref<IRankingConfigGrain>("default").Change(body, http.User.Subject())));
 
         ranking.MapGet("/changes", async (int? limit, IGrainFactory grains) =>
-            Results.Ok(await grains.GetGrain<IRankingConfigGrain>("default").Changes(RequestHelpers.Paging(0, limit ?? 20).Limit)));
+            Results.Ok(await grains.Ref<IRankingConfigGrain>("default").Changes(RequestHelpers.Paging(0, limit ?? 20).Limit)));
 
         ranking.MapGet("/pools/{pool}", async (string pool, int? limit, IGrainFactory grains) =>
         {
             if (!Enum.TryParse<PoolKind>(pool, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
                 throw DomainException.Invalid("pool", "pool is trade or content.");
-            return Results.Ok(await grains.GetGrain<ITrafficPoolGrain>("live").Top(kind, RequestHelpers.Paging(0, limit ?? 20).Limit, null));
+            return Results.Ok(await grains.Ref<ITrafficPoolGrain>("live").Top(kind, RequestHelpers.Paging(0, limit ?? 20).Limit, null));
         });
     }
 }

@@ -16,7 +16,7 @@ public sealed class AnalyticsQueryGrain(
     private readonly AnalyticsOptions _options = options.Value;
 
     private IEnumerable<IBuyerAnalyticsShardGrain> Shards =>
-        EventStreams.AllPlatformShards.Select(shard => GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(shard));
+        EventStreams.AllPlatformShards.Select(shard => GrainFactory.Ref<IBuyerAnalyticsShardGrain>(shard));
 
     public async Task<PlatformAnalyticsView> GetPlatform()
     {
@@ -59,7 +59,7 @@ public sealed class AnalyticsQueryGrain(
         var slices = await Task.WhenAll(Shards.Select(s => s.GetDormant(cutoff, offset + limit)));
         var page = slices.SelectMany(s => s.First).OrderBy(d => d.LastPurchaseAt).ThenBy(d => d.BuyerId, StringComparer.Ordinal)
             .Skip(offset).Take(limit).ToList();
-        var buyers = await Task.WhenAll(page.Select(d => GrainFactory.GetGrain<IBuyerGrain>(d.BuyerId).Find()));
+        var buyers = await Task.WhenAll(page.Select(d => GrainFactory.Ref<IBuyerGrain>(d.BuyerId).Find()));
         var rows = page.Select((d, i) => new DormantBuyerRow(d.BuyerId, buyers[i]?.City ?? d.City, d.LastPurchaseAt, d.PaidOrders, d.TotalPaid,
             buyers[i]?.Following ?? [])).ToList();
         return new DormantBuyerPage(rows, slices.Sum(s => s.Total), offset, limit, cutoff, _options.DormantDays);
@@ -69,7 +69,7 @@ public sealed class AnalyticsQueryGrain(
     {
         var horizonWeeks = weeks ?? _options.LifetimeHorizonWeeks;
         if (horizonWeeks is < 1 or > 520) throw DomainException.Invalid("weeks", "weeks must be between 1 and 520.");
-        _ = await GrainFactory.GetGrain<IBuyerGrain>(buyerId).Find() ?? throw DomainException.NotFound("buyer", buyerId);
-        return await GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(EventStreams.PlatformShard(buyerId)).GetLifetimeValue(buyerId, horizonWeeks);
+        _ = await GrainFactory.Ref<IBuyerGrain>(buyerId).Find() ?? throw DomainException.NotFound("buyer", buyerId);
+        return await GrainFactory.Ref<IBuyerAnalyticsShardGrain>(EventStreams.PlatformShard(buyerId)).GetLifetimeValue(buyerId, horizonWeeks);
     }
 }

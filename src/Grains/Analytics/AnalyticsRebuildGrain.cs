@@ -27,7 +27,7 @@ public sealed class AnalyticsRebuildGrain(
         var buyerIds = new List<string>();
         foreach (var shard in BuyerDirectory.AllShards)
         {
-            var directory = GrainFactory.GetGrain<IBuyerDirectoryGrain>(shard);
+            var directory = GrainFactory.Ref<IBuyerDirectoryGrain>(shard);
             for (var offset = 0; ; offset += PageSize)
             {
                 var page = await directory.List(offset, PageSize);
@@ -61,21 +61,21 @@ public sealed class AnalyticsRebuildGrain(
 
         var tasks = new List<Task>();
         foreach (var g in events.GroupBy(e => e.RoomId))
-            tasks.Add(GrainFactory.GetGrain<IRoomAnalyticsGrain>(g.Key).Rebuild(Batch(g,
+            tasks.Add(GrainFactory.Ref<IRoomAnalyticsGrain>(g.Key).Rebuild(Batch(g,
                 durableViews.TryGetValue(g.Key, out var v) ? new Dictionary<string, long> { [g.Key] = v } : null)));
         var streamers = events.GroupBy(e => e.StreamerId).ToList();
         foreach (var g in streamers)
         {
             var own = g.Select(e => e.RoomId).Distinct().Where(durableViews.ContainsKey).ToDictionary(r => r, r => durableViews[r]);
-            tasks.Add(GrainFactory.GetGrain<IStreamerAnalyticsGrain>(g.Key).Rebuild(Batch(g, own)));
+            tasks.Add(GrainFactory.Ref<IStreamerAnalyticsGrain>(g.Key).Rebuild(Batch(g, own)));
         }
         var merchants = events.GroupBy(e => e.MerchantId).ToList();
         foreach (var g in merchants)
-            tasks.Add(GrainFactory.GetGrain<IMerchantAnalyticsGrain>(g.Key).Rebuild(Batch(g)));
+            tasks.Add(GrainFactory.Ref<IMerchantAnalyticsGrain>(g.Key).Rebuild(Batch(g)));
         // Every shard is rebuilt, even one with no orders: the directory lists every buyer, so it is complete.
         var byShard = events.ToLookup(e => EventStreams.PlatformShard(e.BuyerId));
         foreach (var shard in EventStreams.AllPlatformShards)
-            tasks.Add(GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(shard).Rebuild(Batch(byShard[shard])));
+            tasks.Add(GrainFactory.Ref<IBuyerAnalyticsShardGrain>(shard).Rebuild(Batch(byShard[shard])));
         await Task.WhenAll(tasks);
 
         var result = new RebuildResult(runId, buyerIds.Count, orders.Count, rooms.Count, streamers.Count, merchants.Count, started, clock.GetUtcNow());
@@ -85,7 +85,7 @@ public sealed class AnalyticsRebuildGrain(
 
     private async Task<List<(OrderView, string?)>> ReadBuyerAsync(string buyerId)
     {
-        var buyerGrain = GrainFactory.GetGrain<IBuyerGrain>(buyerId);
+        var buyerGrain = GrainFactory.Ref<IBuyerGrain>(buyerId);
         var buyer = await buyerGrain.Find();
         if (buyer is null) return [];
         var ids = new List<string>();
@@ -99,7 +99,7 @@ public sealed class AnalyticsRebuildGrain(
         {
             try
             {
-                return await GrainFactory.GetGrain<IOrderGrain>(id).Get();
+                return await GrainFactory.Ref<IOrderGrain>(id).Get();
             }
             catch (DomainException e) when (e.Kind == ErrorKind.NotFound)
             {
@@ -113,7 +113,7 @@ public sealed class AnalyticsRebuildGrain(
     {
         try
         {
-            return await GrainFactory.GetGrain<ILiveRoomGrain>(roomId).GetView();
+            return await GrainFactory.Ref<ILiveRoomGrain>(roomId).GetView();
         }
         catch (DomainException)
         {

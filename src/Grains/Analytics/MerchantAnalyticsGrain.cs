@@ -46,7 +46,7 @@ public sealed class MerchantAnalyticsGrain(
     public async Task<MerchantAnalyticsView> GetReport()
     {
         var roomIds = S.Rooms.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => r.Key).ToList();
-        var rooms = await Task.WhenAll(roomIds.Select(id => GrainFactory.GetGrain<IRoomAnalyticsGrain>(id).GetReport()));
+        var rooms = await Task.WhenAll(roomIds.Select(id => GrainFactory.Ref<IRoomAnalyticsGrain>(id).GetReport()));
         var retention = await RetentionReader.ReadAsync(GrainFactory, RetentionScope.Merchant, MerchantId);
         return Reports.Merchant(MerchantId, S.Orders, rooms, Reports.Retention(retention, Options.RepurchaseWindow));
     }

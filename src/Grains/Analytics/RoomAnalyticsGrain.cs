@@ -58,7 +58,7 @@ public sealed class RoomAnalyticsGrain(
         _pendingViews.Clear();
         try
         {
-            await GrainFactory.GetGrain<IBuyerAnalyticsShardGrain>(EventStreams.PlatformShard(RoomId)).AddViews(delta);
+            await GrainFactory.Ref<IBuyerAnalyticsShardGrain>(EventStreams.PlatformShard(RoomId)).AddViews(delta);
         }
         catch
         {

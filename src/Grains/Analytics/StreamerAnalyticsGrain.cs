@@ -112,7 +112,7 @@ public static class RetentionReader
     public static async Task<RetentionCounts> ReadAsync(IGrainFactory grains, RetentionScope scope, string id)
     {
         var parts = await Task.WhenAll(EventStreams.AllPlatformShards
-            .Select(shard => grains.GetGrain<IBuyerAnalyticsShardGrain>(shard).GetRetention(scope, id)));
+            .Select(shard => grains.Ref<IBuyerAnalyticsShardGrain>(shard).GetRetention(scope, id)));
         return new RetentionCounts(parts.Sum(p => p.Buyers), parts.Sum(p => p.Repurchasers), parts.Sum(p => p.Delivered), parts.Sum(p => p.Returned));
     }
 }

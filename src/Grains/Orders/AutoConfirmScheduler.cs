@@ -50,7 +50,7 @@ public sealed class AutoConfirmBucketGrain(
         _state.Due[orderId] = dueAt;
         if (!_state.Registered)
         {
-            await GrainFactory.GetGrain<IAutoConfirmSchedulerGrain>(AutoConfirmBuckets.SchedulerKey).Register(this.GetPrimaryKeyString());
+            await GrainFactory.Ref<IAutoConfirmSchedulerGrain>(AutoConfirmBuckets.SchedulerKey).Register(this.GetPrimaryKeyString());
             _state.Registered = true;
         }
         await _writer.WriteAsync();
@@ -70,7 +70,7 @@ public sealed class AutoConfirmBucketGrain(
                 {
                     try
                     {
-                        var order = await GrainFactory.GetGrain<IOrderGrain>(entry.Key).AutoConfirmIfDue();
+                        var order = await GrainFactory.Ref<IOrderGrain>(entry.Key).AutoConfirmIfDue();
                         // Done when the order moved on, or its deadline moved to another bucket (delivered after shipping).
                         var done = order.Status is not (OrderStatus.Shipped or OrderStatus.Delivered) || order.AutoConfirmAt != entry.Value;
                         return (entry.Key, done);
@@ -122,7 +122,7 @@ public sealed class AutoConfirmSchedulerGrain(
         var emptied = false;
         foreach (var key in persisted.State.Buckets.Where(k => AutoConfirmBuckets.StartOf(k) <= now).ToList())
         {
-            var run = await GrainFactory.GetGrain<IAutoConfirmBucketGrain>(key).RunDue();
+            var run = await GrainFactory.Ref<IAutoConfirmBucketGrain>(key).RunDue();
             closed += run.Closed;
             if (run.Remaining == 0) emptied |= persisted.State.Buckets.Remove(key);
         }

@@ -48,8 +48,8 @@ public sealed class RepurchasePlanGrain(
         if (command.Quantity is < 1 or > 99) throw DomainException.Invalid("quantity", "quantity must be between 1 and 99.");
         if (command.MaxAmountPerOrder <= 0) throw DomainException.Invalid("maxAmountPerOrder", "maxAmountPerOrder must be a positive amount in fen.");
         if (command.PeriodDays is < 1 or > 365) throw DomainException.Invalid("periodDays", "periodDays must be between 1 and 365.");
-        await GrainFactory.GetGrain<IBuyerGrain>(command.BuyerId).Get();
-        var shelf = (await GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId).GetView()).Shelf;
+        await GrainFactory.Ref<IBuyerGrain>(command.BuyerId).Get();
+        var shelf = (await GrainFactory.Ref<ILiveRoomGrain>(command.RoomId).GetView()).Shelf;
         if (shelf.All(i => i.ProductId != command.ProductId))
             throw DomainException.Conflict("shelf.not_listed", $"Product '{command.ProductId}' is not on room '{command.RoomId}'s shelf.");
 
@@ -96,7 +96,7 @@ public sealed class RepurchasePlanGrain(
         if (!S.Active || S.NextRunAt is not { } due || now < due) return View();
 
         var key = $"repurchase:{S.ProductId}:{S.Sequence + 1}";
-        var order = GrainFactory.GetGrain<IOrderGrain>(OrderIds.FromIdempotencyKey(S.BuyerId, key));
+        var order = GrainFactory.Ref<IOrderGrain>(OrderIds.FromIdempotencyKey(S.BuyerId, key));
         RepurchaseRun run;
         try
         {

@@ -43,7 +43,7 @@ public sealed class BuyerGrain(
         var s = state.State;
         if (s.Registered && s.City == city && s.DisplayName == name) return View();
         // Listed in the durable buyer directory before the registration is written: the analytics rebuild walks it.
-        if (!s.Registered) await GrainFactory.GetGrain<IBuyerDirectoryGrain>(BuyerDirectory.ShardOf(BuyerId)).Add(BuyerId);
+        if (!s.Registered) await GrainFactory.Ref<IBuyerDirectoryGrain>(BuyerDirectory.ShardOf(BuyerId)).Add(BuyerId);
         if (!s.Registered) s.RegisteredAt = clock.GetUtcNow();
         s.Registered = true;
         s.City = city;
@@ -78,7 +78,7 @@ public sealed class BuyerGrain(
         if (state.State.Following.Contains(streamerId)) return View();
         if (state.State.Following.Count >= MaxFollowing)
             throw DomainException.Conflict("buyer.following_limit", $"A buyer can follow at most {MaxFollowing} streamers.");
-        await GrainFactory.GetGrain<IStreamerGrain>(streamerId).AddFan(BuyerId, state.State.City);
+        await GrainFactory.Ref<IStreamerGrain>(streamerId).AddFan(BuyerId, state.State.City);
         state.State.Following.Add(streamerId);
         await state.WriteStateAsync();
         return View();
@@ -89,7 +89,7 @@ public sealed class BuyerGrain(
         RequireRegistered();
         Ids.Require(streamerId, "streamerId");
         if (!state.State.Following.Contains(streamerId)) return View();
-        await GrainFactory.GetGrain<IStreamerGrain>(streamerId).RemoveFan(BuyerId);
+        await GrainFactory.Ref<IStreamerGrain>(streamerId).RemoveFan(BuyerId);
         state.State.Following.Remove(streamerId);
         await state.WriteStateAsync();
         return View();

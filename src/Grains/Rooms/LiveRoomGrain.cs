@@ -112,7 +112,7 @@ public sealed class LiveRoomGrain(
             if (_live.StreamerId == streamerId && _live.Title == title && _live.City == city) return View();
             throw DomainException.Conflict("room.exists", $"Room '{RoomId}' is already open.");
         }
-        await GrainFactory.GetGrain<IStreamerGrain>(streamerId).GetProfile(); // not found unless the streamer exists
+        await GrainFactory.Ref<IStreamerGrain>(streamerId).GetProfile(); // not found unless the streamer exists
         if (_live.Opened) return View(); // opened by an interleaved call meanwhile
 
         _live.Opened = true;
@@ -165,7 +165,7 @@ public sealed class LiveRoomGrain(
         if (limit <= 0) throw DomainException.Invalid("perOrderLimit", "perOrderLimit must be positive.");
         splitPolicy.Validate(command.SplitPlan);
 
-        var product = await GrainFactory.GetGrain<IProductGrain>(productId).Get();
+        var product = await GrainFactory.Ref<IProductGrain>(productId).Get();
         var seller = command.SplitPlan.Shares.Single(s => s.Role == Contracts.Payments.PartyRole.Seller);
         if (seller.AccountId != product.MerchantId)
             throw DomainException.Invalid("splitPlan", $"splitPlan: the seller share must go to the product's merchant '{product.MerchantId}'.");
@@ -236,7 +236,7 @@ public sealed class LiveRoomGrain(
         RequireOpened();
         RequireNotEnded();
         if (_audience.CurrentViewers.Contains(viewerId)) return View();
-        var buyer = await GrainFactory.GetGrain<IBuyerGrain>(viewerId).Find()
+        var buyer = await GrainFactory.Ref<IBuyerGrain>(viewerId).Find()
             ?? throw DomainException.NotFound("buyer", viewerId);
         if (!_audience.CurrentViewers.Add(viewerId)) return View(); // joined by an interleaved call meanwhile
         var first = _audience.UniqueViewers.Add(viewerId);
@@ -406,7 +406,7 @@ public sealed class LiveRoomGrain(
     {
         try
         {
-            return await GrainFactory.GetGrain<IOrderGrain>(orderId).TryExpire();
+            return await GrainFactory.Ref<IOrderGrain>(orderId).TryExpire();
         }
         catch (Exception e)
         {
@@ -485,8 +485,8 @@ public sealed class LiveRoomGrain(
     /// </summary>
     private async Task<(long Reference, string? Flag)> CheckPriceAsync(string productId, long price, string merchantId)
     {
-        var before = await GrainFactory.GetGrain<IProductGrain>(productId).RecordPrice(price, clock.GetUtcNow());
-        var rules = await GrainFactory.GetGrain<IRiskRulesGrain>(RiskRulesKey).GetRules();
+        var before = await GrainFactory.Ref<IProductGrain>(productId).RecordPrice(price, clock.GetUtcNow());
+        var rules = await GrainFactory.Ref<IRiskRulesGrain>(RiskRulesKey).GetRules();
         var rule = rules.Find(RiskRuleCatalog.PriceDeviation);
         if (rule is not { Enabled: true }) return (before.HistoricalAveragePrice, null);
         var reason = RiskEngine.PriceDeviation(rule, price, before.HistoricalAveragePrice);
@@ -494,7 +494,7 @@ public sealed class LiveRoomGrain(
         var hit = new RiskHit(rule.RuleId, rule.Action, rule.Severity, reason);
         var alert = new RiskAlert($"price:{RoomId}:{productId}:{price}:{clock.GetUtcNow().ToUnixTimeMilliseconds()}", clock.GetUtcNow(), "price",
             RiskVerdict.Review, [hit], null, merchantId, RoomId, productId, null, null, "price");
-        try { await GrainFactory.GetGrain<IRiskAlertsGrain>(RiskRulesKey).Record(alert); }
+        try { await GrainFactory.Ref<IRiskAlertsGrain>(RiskRulesKey).Record(alert); }
         catch (Exception e) { logger.LogWarning(e, "Could not record the price alert of {ProductId}", productId); }
         return (before.HistoricalAveragePrice, reason);
     }
@@ -507,7 +507,7 @@ public sealed class LiveRoomGrain(
         if (!_live.Opened || _live.Status == RoomStatus.Scheduled) return;
         var report = new RoomReport(RoomId, _live.StreamerId, _live.Title, _live.City, _live.Status == RoomStatus.Live, _live.StartedAt,
             _audience.UniqueViewers.Count, _audience.Likes + _audience.Comments + _audience.Shares, _ordersPaid, clock.GetUtcNow());
-        try { await GrainFactory.GetGrain<ITrafficPoolGrain>(TrafficPool.Key).Report(report); }
+        try { await GrainFactory.Ref<ITrafficPoolGrain>(TrafficPool.Key).Report(report); }
         catch (Exception e) { logger.LogDebug(e, "Room {RoomId} could not report to the traffic pool", RoomId); }
     }
 

@@ -120,11 +120,11 @@ public sealed class StreamerGrain(
     public async Task<TrustScoreView> GetTrustScore(string? viewerId)
     {
         RequireCreated();
-        var config = await GrainFactory.GetGrain<IRankingConfigGrain>("default").Get();
+        var config = await GrainFactory.Ref<IRankingConfigGrain>("default").Get();
         ViewerFacts? viewer = null;
         if (viewerId is not null)
         {
-            var buyer = await GrainFactory.GetGrain<IBuyerGrain>(viewerId).Get();
+            var buyer = await GrainFactory.Ref<IBuyerGrain>(viewerId).Get();
             viewer = new ViewerFacts(viewerId, buyer.City, _live.Fans.ContainsKey(viewerId));
         }
         var now = clock.GetUtcNow();

@@ -35,7 +35,7 @@ public sealed class RankingConfigGrain(
         {
             var old = Current;
             var next = proposed with { Version = old.Version + 1 };
-            var pool = GrainFactory.GetGrain<ITrafficPoolGrain>(TrafficPool.Key);
+            var pool = GrainFactory.Ref<ITrafficPoolGrain>(TrafficPool.Key);
             var tradeBefore = await pool.Top(PoolKind.Trade, 10, old);
             var contentBefore = await pool.Top(PoolKind.Content, 10, old);
             var tradeAfter = await pool.Top(PoolKind.Trade, 10, next);
@@ -122,7 +122,7 @@ public sealed class TrafficPoolGrain(
 
     public async Task<IReadOnlyList<PoolEntryView>> Top(PoolKind pool, int limit, RankingConfig? config)
     {
-        config ??= await GrainFactory.GetGrain<IRankingConfigGrain>("default").Get();
+        config ??= await GrainFactory.Ref<IRankingConfigGrain>("default").Get();
         var now = clock.GetUtcNow();
         if (_cache.TryGetValue(pool, out var cached) && cached.Version == config.Version && NowMs - cached.AtMs < settings.Value.RankingCache.TotalMilliseconds
             && cached.Ranked.Count >= Math.Min(limit, _rooms.Count))
@@ -136,7 +136,7 @@ public sealed class TrafficPoolGrain(
 
     public async Task<IReadOnlyList<PoolEntryView>> RoomsOf(IReadOnlyList<string> streamerIds)
     {
-        var config = await GrainFactory.GetGrain<IRankingConfigGrain>("default").Get();
+        var config = await GrainFactory.Ref<IRankingConfigGrain>("default").Get();
         var wanted = streamerIds.ToHashSet(StringComparer.Ordinal);
         var now = clock.GetUtcNow();
         return _rooms.Values.Where(r => wanted.Contains(r.Latest.StreamerId)).Select(r => Rank(r, PoolKind.Trade, config, now)).ToList();
@@ -160,7 +160,7 @@ public sealed class TrafficPoolGrain(
         if (!_refreshing.Add(streamerId)) return;
         try
         {
-            var snapshot = await GrainFactory.GetGrain<IStreamerGrain>(streamerId).GetTrustSnapshot();
+            var snapshot = await GrainFactory.Ref<IStreamerGrain>(streamerId).GetTrustSnapshot();
             _streamers[streamerId] = (snapshot, NowMs);
         }
         catch (Exception e)
@@ -183,9 +183,9 @@ public sealed class FeedGrain([FromKeyedServices(DomainClock.Key)] TimeProvider 
     public async Task<FeedView> Build(string buyerId, int size)
     {
         if (size is < 1 or > 100) throw DomainException.Invalid("size", "size must be between 1 and 100.");
-        var buyer = await GrainFactory.GetGrain<IBuyerGrain>(buyerId).Get();
-        var config = await GrainFactory.GetGrain<IRankingConfigGrain>("default").Get();
-        var pool = GrainFactory.GetGrain<ITrafficPoolGrain>(TrafficPool.Key);
+        var buyer = await GrainFactory.Ref<IBuyerGrain>(buyerId).Get();
+        var config = await GrainFactory.Ref<IRankingConfigGrain>("default").Get();
+        var pool = GrainFactory.Ref<ITrafficPoolGrain>(TrafficPool.Key);
         var followedTask = pool.RoomsOf(buyer.Following);
         var tradeTask = pool.Top(PoolKind.Trade, Candidates, config);
         var contentTask = pool.Top(PoolKind.Content, Candidates, config);

@@ -162,7 +162,7 @@ public sealed class SettlementAccountGrain(
             {
                 try
                 {
-                    await GrainFactory.GetGrain<IOrderGrain>(n.OrderId).MarkShareSettled(AccountId, n.BatchId, n.At);
+                    await GrainFactory.Ref<IOrderGrain>(n.OrderId).MarkShareSettled(AccountId, n.BatchId, n.At);
                 }
                 catch (Exception e)
                 {

@@ -10,18 +10,18 @@ public sealed class SandboxGateway(IGrainFactory grains, ISandboxStore store) : 
     public async Task<GatewayPayment> CreatePayment(string orderId, long amount)
     {
         var paymentId = "pay-" + Guid.NewGuid().ToString("N")[..24];
-        return Map(await grains.GetGrain<ISandboxPaymentGrain>(paymentId).Create(orderId, amount));
+        return Map(await grains.Ref<ISandboxPaymentGrain>(paymentId).Create(orderId, amount));
     }
 
     public async Task<GatewayRefund> Refund(string paymentId, string refundId, long amount)
     {
-        var refund = await grains.GetGrain<ISandboxPaymentGrain>(paymentId).Refund(refundId, amount);
+        var refund = await grains.Ref<ISandboxPaymentGrain>(paymentId).Refund(refundId, amount);
         return new GatewayRefund(refund.RefundId, refund.PaymentId, refund.Amount, refund.At);
     }
 
     public async Task<GatewayPayment?> GetPayment(string paymentId)
     {
-        var payment = await grains.GetGrain<ISandboxPaymentGrain>(paymentId).Find();
+        var payment = await grains.Ref<ISandboxPaymentGrain>(paymentId).Find();
         return payment is null ? null : Map(payment);
     }
 

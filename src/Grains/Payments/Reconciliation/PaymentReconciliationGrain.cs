@@ -101,7 +101,7 @@ public sealed class PaymentReconciliationGrain(
         if (p.Status == GatewayPaymentStatus.Processing) return PaymentApplyOutcome.AlreadyApplied;
         try
         {
-            var applied = await GrainFactory.GetGrain<IOrderGrain>(p.OrderId).ApplyPaymentResult(
+            var applied = await GrainFactory.Ref<IOrderGrain>(p.OrderId).ApplyPaymentResult(
                 new PaymentResult(p.PaymentId, p.OrderId, p.AmountCaptured, p.Status == GatewayPaymentStatus.Succeeded,
                     p.CompletedAt ?? p.CreatedAt, "reconciliation"));
             return applied.Outcome;
