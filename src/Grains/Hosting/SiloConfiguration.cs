@@ -99,7 +99,7 @@ public static class SiloConfiguration
         silo.Services.AddLiveCommerceDomain(options);
         // The reconciliation grain registers its own reminder when it first activates.
         silo.AddStartupTask(async (services, _) =>
-            await services.GetRequiredService<IGrainFactory>().GetGrain<IPaymentReconciliationGrain>("sandbox").GetStatus());
+            await services.GetRequiredService<IGrainFactory>().Ref<IPaymentReconciliationGrain>("sandbox").GetStatus());
         return silo;
     }
 
@@ -116,7 +116,9 @@ public static class SiloConfiguration
         services.AddOptions<Analytics.AnalyticsOptions>().BindConfiguration(Analytics.AnalyticsOptions.Section);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SplitPolicy>>().Value);
         services.TryAddSingleton(sp => new BusinessCalendar(sp.GetRequiredService<IOptions<BusinessCalendarOptions>>().Value));
-        services.TryAddSingleton(sp => new Risk.ScopeCountBatcher(sp.GetRequiredService<IGrainFactory>()));
+        services.AddOptions<Risk.RiskCountingOptions>().BindConfiguration(Risk.RiskCountingOptions.Section);
+        services.TryAddSingleton<Risk.ScopeCounts>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Risk.ScopeCounts>());
 
         if (options.Profile == HostingProfile.Postgres)
         {

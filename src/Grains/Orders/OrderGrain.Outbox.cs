@@ -76,23 +76,23 @@ public sealed partial class OrderGrain
 
     private Task DeliverAsync(OutboxItem item) => item.Kind switch
     {
-        OutboxKind.AccountPosting => GrainFactory.GetGrain<ISettlementAccountGrain>(item.AccountId!).Apply(item.Posting!),
-        OutboxKind.RoomCommit => GrainFactory.GetGrain<ILiveRoomGrain>(S.RoomId).Commit(OrderId, item.Amount),
-        OutboxKind.RoomRelease => GrainFactory.GetGrain<ILiveRoomGrain>(S.RoomId).Release(OrderId),
-        OutboxKind.RoomReturnSold => GrainFactory.GetGrain<ILiveRoomGrain>(S.RoomId).ReturnSold(OrderId, S.ProductId, S.Quantity, item.Amount),
-        OutboxKind.BuyerRecordPurchase => GrainFactory.GetGrain<IBuyerGrain>(S.BuyerId).RecordPurchase(OrderId, item.Amount, item.At!.Value),
+        OutboxKind.AccountPosting => GrainFactory.Ref<ISettlementAccountGrain>(item.AccountId!).Apply(item.Posting!),
+        OutboxKind.RoomCommit => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).Commit(OrderId, item.Amount),
+        OutboxKind.RoomRelease => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).Release(OrderId),
+        OutboxKind.RoomReturnSold => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).ReturnSold(OrderId, S.ProductId, S.Quantity, item.Amount),
+        OutboxKind.BuyerRecordPurchase => GrainFactory.Ref<IBuyerGrain>(S.BuyerId).RecordPurchase(OrderId, item.Amount, item.At!.Value),
         OutboxKind.GatewayRefund => gateway.Refund(item.PaymentId!, item.RefundId!, item.Amount),
-        OutboxKind.ScheduleAutoConfirm => GrainFactory.GetGrain<IAutoConfirmBucketGrain>(AutoConfirmBuckets.KeyFor(item.At!.Value)).Schedule(OrderId, item.At!.Value),
-        OutboxKind.ReviewQueueAdd => GrainFactory.GetGrain<IRiskReviewQueueGrain>(RiskKey).Add(new ReviewItem(OrderId, S.MerchantId, S.BuyerId, item.Amount,
+        OutboxKind.ScheduleAutoConfirm => GrainFactory.Ref<IAutoConfirmBucketGrain>(AutoConfirmBuckets.KeyFor(item.At!.Value)).Schedule(OrderId, item.At!.Value),
+        OutboxKind.ReviewQueueAdd => GrainFactory.Ref<IRiskReviewQueueGrain>(RiskKey).Add(new ReviewItem(OrderId, S.MerchantId, S.BuyerId, item.Amount,
             S.RiskDecisions.Where(d => d.Verdict == RiskVerdict.Review).SelectMany(d => d.Reasons).ToList(), item.At!.Value, null, null, null)),
-        OutboxKind.ReviewQueueDecided => GrainFactory.GetGrain<IRiskReviewQueueGrain>(RiskKey).MarkDecided(OrderId,
+        OutboxKind.ReviewQueueDecided => GrainFactory.Ref<IRiskReviewQueueGrain>(RiskKey).MarkDecided(OrderId,
             Enum.Parse<ReviewDecision>(item.Note!.Split('|')[0]), item.Note.Split('|')[1], item.At!.Value),
         OutboxKind.RiskCountPaid => Task.WhenAll(
-            GrainFactory.GetGrain<IScopeCounterGrain>("room:" + S.RoomId).RecordPaid(OrderId, item.At!.Value),
-            GrainFactory.GetGrain<IScopeCounterGrain>("merchant:" + S.MerchantId).RecordPaid(OrderId, item.At!.Value)),
+            scopeCounts.RecordPaid("room:" + S.RoomId, OrderId, item.At!.Value),
+            scopeCounts.RecordPaid("merchant:" + S.MerchantId, OrderId, item.At!.Value)),
         OutboxKind.RiskCountRefunded => Task.WhenAll(
-            GrainFactory.GetGrain<IScopeCounterGrain>("room:" + S.RoomId).RecordRefunded(OrderId, item.At!.Value),
-            GrainFactory.GetGrain<IScopeCounterGrain>("merchant:" + S.MerchantId).RecordRefunded(OrderId, item.At!.Value)),
+            scopeCounts.RecordRefunded("room:" + S.RoomId, OrderId, item.At!.Value),
+            scopeCounts.RecordRefunded("merchant:" + S.MerchantId, OrderId, item.At!.Value)),
         _ => throw new ArgumentOutOfRangeException(nameof(item), item.Kind, null),
     };
 

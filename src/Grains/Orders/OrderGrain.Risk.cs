@@ -15,17 +15,17 @@ public sealed partial class OrderGrain
     /// <summary>Placement stage: counts the attempt in every counter, then decides, before any stock is touched.</summary>
     private async Task<PlacementRisk> AssessPlacementAsync(PlaceOrder command, DateTimeOffset now)
     {
-        var rulesTask = GrainFactory.GetGrain<IRiskRulesGrain>(RiskKey).GetRules();
-        var buyerTask = GrainFactory.GetGrain<IBuyerGrain>(command.BuyerId).RecordOrderAttempt(now);
-        var quoteTask = GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId).Quote(command.ProductId);
+        var rulesTask = GrainFactory.Ref<IRiskRulesGrain>(RiskKey).GetRules();
+        var buyerTask = GrainFactory.Ref<IBuyerGrain>(command.BuyerId).RecordOrderAttempt(now);
+        var quoteTask = GrainFactory.Ref<ILiveRoomGrain>(command.RoomId).Quote(command.ProductId);
         var rules = await rulesTask;
 
         Task<SourceActivity>? ipTask = null, deviceTask = null;
         if (IsKnownIp(command.ClientIp) && (rules.IsEnabled(RiskRuleCatalog.IpBurst) || rules.IsEnabled(RiskRuleCatalog.IpManyBuyers)))
-            ipTask = GrainFactory.GetGrain<ISourceCounterGrain>(SourceCounters.KeyFor("ip", command.ClientIp))
+            ipTask = GrainFactory.Ref<ISourceCounterGrain>(SourceCounters.KeyFor("ip", command.ClientIp))
                 .RecordAttempt(command.ClientIp, command.BuyerId, now, Window(rules, RiskRuleCatalog.IpManyBuyers));
         if (command.DeviceId is { } device && rules.IsEnabled(RiskRuleCatalog.DeviceManyBuyers))
-            deviceTask = GrainFactory.GetGrain<ISourceCounterGrain>(SourceCounters.KeyFor("device", device))
+            deviceTask = GrainFactory.Ref<ISourceCounterGrain>(SourceCounters.KeyFor("device", device))
                 .RecordAttempt(device, command.BuyerId, now, Window(rules, RiskRuleCatalog.DeviceManyBuyers));
 
         var buyer = await buyerTask ?? throw DomainException.NotFound("buyer", command.BuyerId);
@@ -51,7 +51,7 @@ public sealed partial class OrderGrain
     /// <summary>Payment stage: the rules that can change their mind between placement and payment.</summary>
     private async Task<RiskAssessment> AssessPaymentAsync(DateTimeOffset now, long paidAmount)
     {
-        var rules = await GrainFactory.GetGrain<IRiskRulesGrain>(RiskKey).GetRules();
+        var rules = await GrainFactory.Ref<IRiskRulesGrain>(RiskKey).GetRules();
         if (!rules.Rules.Any(r => r.Enabled && (r.Stages & RiskStages.Payment) != 0)) return RiskAssessment.Allowed with { RulesVersion = rules.Version };
         var facts = new RiskFacts
         {
@@ -76,9 +76,7 @@ public sealed partial class OrderGrain
         if (!inNight && !refunds) return [];
         // Night orders are counted per room, merchant and product; refund spikes are watched per room and merchant.
         var scopes = inNight ? new[] { "room:" + roomId, "merchant:" + merchantId, "product:" + productId } : ["room:" + roomId, "merchant:" + merchantId];
-        return await Task.WhenAll(scopes.Select(scope => recordOrder
-            ? scopeCounts.RecordOrder(scope, OrderId, now, inNight)
-            : GrainFactory.GetGrain<IScopeCounterGrain>(scope).Read(now)));
+        return await Task.WhenAll(scopes.Select(scope => scopeCounts.RecordOrder(scope, now, recordOrder && inNight)));
     }
 
     private static TimeSpan Window(RiskRuleSet rules, string ruleId) =>
@@ -98,7 +96,7 @@ public sealed partial class OrderGrain
             orderId, merchantId, roomId, productId, buyerId, clientIp, stage);
         try
         {
-            await GrainFactory.GetGrain<IRiskAlertsGrain>(RiskKey).Record(alert);
+            await GrainFactory.Ref<IRiskAlertsGrain>(RiskKey).Record(alert);
         }
         catch (Exception e)
         {

@@ -30,7 +30,7 @@ public sealed partial class OrderGrain(
     IRoomStockLedger stockLedger,
     IOptions<OrderPolicy> orderPolicy,
     BusinessCalendar calendar,
-    Risk.ScopeCountBatcher scopeCounts,
+    Risk.ScopeCounts scopeCounts,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IIncomingGrainCallFilter
 {
@@ -101,7 +101,7 @@ public sealed partial class OrderGrain(
         // The room's stock line is the order's durable record at placement: one coalesced room write per batch of
         // orders, instead of an order write and a buyer write per order. The order's own state is written at its
         // first change after this (payment, cancellation, expiry); until then it can be rebuilt from the line.
-        var reserved = await GrainFactory.GetGrain<ILiveRoomGrain>(command.RoomId)
+        var reserved = await GrainFactory.Ref<ILiveRoomGrain>(command.RoomId)
             .Reserve(new ReserveRequest(OrderId, command.BuyerId, command.ProductId, command.Quantity, deadline, command.StandingAuthorization, now, seed));
         if (reserved.Outcome != ReserveOutcome.Reserved) return Refused(reserved);
 

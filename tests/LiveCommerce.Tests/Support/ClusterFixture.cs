@@ -43,6 +43,9 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.Replace(ServiceDescriptor.Singleton<ISettlementStore>(Settlement));
             silo.Services.Replace(ServiceDescriptor.Singleton<LiveCommerce.Grains.Rooms.IRoomStockLedger>(RoomStock));
             silo.Services.Configure<SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
+            // Risk tests assert each rule at its exact boundary with orders landing on either silo: scope counts are
+            // exchanged per order here; the default (a sync every 250 ms) is covered by ScopeCountsTests.
+            silo.Services.Configure<LiveCommerce.Grains.Risk.RiskCountingOptions>(o => o.ScopeSyncInterval = TimeSpan.Zero);
             ConfigureServices(silo.Services);
         });
         builder.ConfigureClient(client =>
