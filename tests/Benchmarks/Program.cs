@@ -19,7 +19,8 @@ if (options.Command is not ("room" or "risk" or "buyers"))
     Console.WriteLine("""
         LiveCommerce benchmarks (need PostgreSQL; see docs/BENCHMARKS.md)
           room   reservations/s on one hot LiveRoom grain vs a naive one-write-per-reservation grain
-          risk   order placement latency with every risk rule enabled vs every rule disabled [--buyers N (150000) in the crowd]
+          risk   order placement latency with every risk rule enabled vs every rule disabled, switched every --seconds
+                 under one load, --rounds pairs of slices [--buyers N (150000) in the crowd]
           buyers working set of one silo with --buyers N (100000) active buyer grains [--hold S: stay up S s after]
         options: --connection <npgsql connection string> (or LIVECOMMERCE_BENCH_POSTGRES)
                  --seconds N (15) --warmup N (3) --concurrency N (200) --rounds N (2) --out DIR (results/bench)
@@ -72,26 +73,18 @@ if (options.Command == "risk")
     var registering = Stopwatch.StartNew();
     var setup = await RiskOverheadBenchmark.PrepareAsync(grains, buyerCount: options.Buyers ?? 150_000);
     Console.WriteLine($"{setup.Buyers.Length} buyers registered in {registering.Elapsed.TotalSeconds:F0} s");
-    var riskResults = new List<RiskOverheadBenchmark.Result>();
-    for (var round = 0; round < options.Rounds; round++)
-    {
-        // ABBA order (off-on, on-off, ...): the silo slows as placed orders pile up, and a fixed order would charge
-        // that drift to whichever mode always runs second.
-        foreach (var enabled in round % 2 == 0 ? new[] { false, true } : new[] { true, false })
-        {
-            await RiskOverheadBenchmark.SetAllRulesAsync(grains, enabled);
-            var r = await RiskOverheadBenchmark.RunAsync(setup, enabled ? "all rules enabled" : "all rules disabled", options.Concurrency, options.Duration, options.Warmup);
-            riskResults.Add(r);
-            Console.WriteLine($"round {round + 1}: {r.Mode}: {r.PerSecond:F0} orders/s, mean {r.MeanMs:F2} ms, rejected {r.Rejected}, flagged {r.Flagged}");
-        }
-    }
+    var slices = await RiskOverheadBenchmark.RunInterleavedAsync(setup, options.Concurrency, options.Duration, options.Rounds, options.Warmup,
+        settle: TimeSpan.FromMilliseconds(300));
     await RiskOverheadBenchmark.SetAllRulesAsync(grains, true);
     await host.StopAsync();
-    var riskReport = RiskReport(riskResults, options);
+    var riskReport = RiskReport(slices, options);
     Console.WriteLine();
     Console.WriteLine(riskReport);
     Directory.CreateDirectory(options.OutDir);
     await File.WriteAllTextAsync(Path.Combine(options.OutDir, "risk-overhead.md"), riskReport);
+    await File.WriteAllLinesAsync(Path.Combine(options.OutDir, "risk-overhead-slices.csv"),
+        slices.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Index},{(s.Enabled ? "enabled" : "disabled")},{s.Orders},{s.PerSecond:F0},{s.MeanMs:F2},{s.CpuMicrosecondsPerOrder:F0}"))
+            .Prepend("slice,rules,orders,orders_per_s,mean_ms,cpu_us_per_order"));
     return 0;
 }
 
@@ -152,22 +145,55 @@ static string Report(List<RoomReservationBenchmark.Result> results, Args options
     return sb.ToString();
 }
 
-static string RiskReport(List<RiskOverheadBenchmark.Result> results, Args options)
+static string RiskReport(List<RiskOverheadBenchmark.Slice> slices, Args options)
 {
-    double Ms(LongHistogram h, double p) => h.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
     var sb = new StringBuilder();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"Order placement, modes in ABBA order, {options.Concurrency} concurrent callers, {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up per mode, {Environment.ProcessorCount} cores, PostgreSQL storage");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Order placement under one continuous load of {options.Concurrency} concurrent callers; all rules switched off/on every {options.Duration.TotalSeconds:F0} s in the order off, on, on, off, ... ({options.Rounds} pairs of slices, after {options.Warmup.TotalSeconds:F0} s warm-up); {Environment.ProcessorCount} cores, PostgreSQL storage");
     sb.AppendLine();
-    sb.AppendLine("| mode | round | orders/s | mean ms | p50 ms | p99 ms | rejected by risk | flagged for review | gen2 GCs | GC pause % |");
+    sb.AppendLine("| rules | slices | orders | orders/s | mean ms | p50 ms | p99 ms | process CPU µs per order | rejected by risk | flagged for review |");
     sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
-    var i = 0;
-    foreach (var r in results)
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Mode} | {i++ / 2 + 1} | {r.PerSecond:F0} | {r.MeanMs:F2} | {Ms(r.Latency, 50):F2} | {Ms(r.Latency, 99):F2} | {r.Rejected} | {r.Flagged} | {r.Gen2Collections} | {r.GcPausePercent:F1} |");
-    var off = results.Where(r => r.Mode.Contains("disabled")).Average(r => r.MeanMs);
-    var on = results.Where(r => r.Mode.Contains("enabled")).Average(r => r.MeanMs);
+    var modes = new Dictionary<bool, (double MeanMs, double Cpu)>();
+    foreach (var enabled in new[] { false, true })
+    {
+        var mine = slices.Where(s => s.Enabled == enabled).ToList();
+        var all = new LongHistogram(TimeStamp.Seconds(60), 3);
+        foreach (var s in mine) all.Add(s.Latency);
+        double Ms(double p) => all.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
+        var mean = all.GetMean() * 1000.0 / Stopwatch.Frequency;
+        var cpu = mine.Sum(s => s.CpuMicrosecondsPerOrder * s.Orders) / Math.Max(1, mine.Sum(s => s.Orders));
+        modes[enabled] = (mean, cpu);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {(enabled ? "all enabled" : "all disabled")} | {mine.Count} | {mine.Sum(s => s.Orders)} | {mine.Sum(s => s.Orders) / mine.Sum(s => s.Seconds):F0} | {mean:F2} | {Ms(50):F2} | {Ms(99):F2} | {cpu:F0} | {mine.Sum(s => s.Rejected)} | {mine.Sum(s => s.Flagged)} |");
+    }
+    // Each adjacent pair of slices holds one of each mode: the pairs' differences carry the noise estimate.
+    var differences = slices.Chunk(2).Where(p => p.Length == 2)
+        .Select(p => (p.Single(s => s.Enabled).MeanMs / p.Single(s => !s.Enabled).MeanMs - 1) * 100).ToList();
+    var (median, low, high) = MedianWithInterval(differences);
+    var (off, on) = (modes[false], modes[true]);
     sb.AppendLine();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"Mean placement time: rules disabled {off:F2} ms, enabled {on:F2} ms: risk evaluation adds {(on - off) / off * 100:F1}% ({on - off:F2} ms).");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Mean placement time: rules disabled {off.MeanMs:F2} ms, enabled {on.MeanMs:F2} ms: risk evaluation adds {(on.MeanMs - off.MeanMs) / off.MeanMs * 100:F1}% ({on.MeanMs - off.MeanMs:F2} ms).");
+    // The median: one stall (a full GC, a database checkpoint) inside one slice moves the mean of the pairs a lot.
+    sb.AppendLine(CultureInfo.InvariantCulture, $"Per pair of slices (enabled vs disabled mean time): median {median:+0.0;-0.0}%, 95% interval of the median {low:+0.0;-0.0}% to {high:+0.0;-0.0}% ({differences.Count} pairs).");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"CPU per order: rules disabled {off.Cpu:F0} µs, enabled {on.Cpu:F0} µs: {(on.Cpu - off.Cpu) / off.Cpu * 100:+0.0;-0.0}%.");
     return sb.ToString();
+}
+
+// The median and a distribution-free 95% interval for it: the k-th smallest and k-th largest values, with k the
+// largest for which a Binomial(n, 1/2) falls below k with probability at most 2.5%.
+static (double Median, double Low, double High) MedianWithInterval(IReadOnlyList<double> values)
+{
+    var sorted = values.Order().ToArray();
+    var n = sorted.Length;
+    if (n == 0) return (double.NaN, double.NaN, double.NaN);
+    var median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    double below = 0, term = Math.Pow(0.5, n); // P(X = 0)
+    var k = 0;
+    while (k < n / 2 && below + term <= 0.025)
+    {
+        below += term;
+        k++;
+        term = term * (n - k + 1) / k; // P(X = k)
+    }
+    return k == 0 ? (median, double.NaN, double.NaN) : (median, sorted[k - 1], sorted[n - k]);
 }
 
 static string MemoryReport(BuyerMemoryBenchmark.Result r)

@@ -17,11 +17,43 @@ namespace LiveCommerce.Benchmarks;
 /// </summary>
 public static class RiskOverheadBenchmark
 {
-    public sealed record Result(string Mode, long Orders, double Seconds, LongHistogram Latency, long Rejected, long Flagged,
-        int Gen2Collections, double GcPausePercent)
+    /// <summary>One slice of the run in one mode: the orders that started inside it.</summary>
+    public sealed class Slice(int index, bool enabled)
     {
+        public int Index { get; } = index;
+        public bool Enabled { get; } = enabled;
+        public LongHistogram Latency { get; } = new(TimeStamp.Seconds(60), 3);
+        public long Orders, Rejected, Flagged;
+        public long From, To = long.MaxValue;
+        public double Seconds { get; private set; }
+        public double CpuMicrosecondsPerOrder { get; private set; }
+        private TimeSpan _cpuAtStart;
+
         public double PerSecond => Orders / Seconds;
-        public double MeanMs => Latency.GetMean() * 1000.0 / Stopwatch.Frequency;
+        public double MeanMs => Latency.TotalCount == 0 ? 0 : Latency.GetMean() * 1000.0 / Stopwatch.Frequency;
+
+        public void Open()
+        {
+            _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+            From = Stopwatch.GetTimestamp();
+        }
+
+        public void Close()
+        {
+            To = Stopwatch.GetTimestamp();
+            Seconds = Stopwatch.GetElapsedTime(From, To).TotalSeconds;
+            // Process CPU (the silo and this driver) per order started in the slice.
+            CpuMicrosecondsPerOrder = (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalMicroseconds / Math.Max(1, Interlocked.Read(ref Orders));
+        }
+
+        public void Record(long startedAt, long elapsed, PlaceOrderResult result)
+        {
+            if (startedAt < From || startedAt >= Volatile.Read(ref To)) return;
+            Interlocked.Increment(ref Orders);
+            if (result.Outcome == PlaceOutcome.RiskRejected) Interlocked.Increment(ref Rejected);
+            else if (result.Reasons.Count > 0) Interlocked.Increment(ref Flagged);
+            lock (Latency) Latency.RecordValue(elapsed);
+        }
     }
 
     public sealed class Setup(IGrainFactory grains, string roomId, string productId, string[] buyers)
@@ -60,43 +92,48 @@ public static class RiskOverheadBenchmark
             await rules.UpdateRule(rule.RuleId, new RiskRuleUpdate(enabled, null, null, null), "benchmark");
     }
 
-    public static async Task<Result> RunAsync(Setup setup, string mode, int concurrency, TimeSpan duration, TimeSpan warmup)
+    /// <summary>
+    /// One continuous load; the rules switch between all-off and all-on every <paramref name="slice"/>, in the order
+    /// off, on, on, off, off, on, ... (each adjacent pair holds one slice of each mode, and a slow drift or a passing
+    /// disturbance such as a database checkpoint falls on both modes alike). An order belongs to the slice in which it
+    /// started; orders that start while the rules are being switched and settling belong to none.
+    /// </summary>
+    public static async Task<List<Slice>> RunInterleavedAsync(Setup setup, int concurrency, TimeSpan slice, int pairs, TimeSpan warmup, TimeSpan settle)
     {
-        var histogram = new LongHistogram(TimeStamp.Seconds(60), 3);
-        long counted = 0, rejected = 0, flagged = 0;
-        int gen2Before = 0;
-        TimeSpan pauseBefore = default;
-        var measureFrom = DateTime.UtcNow + warmup;
-        var end = measureFrom + duration;
-        var stopwatch = new Stopwatch();
-        var started = 0;
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        Slice? current = null;
+        var done = false;
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
-            while (DateTime.UtcNow < end)
+            while (!Volatile.Read(ref done))
             {
                 var buyer = setup.Buyers[Interlocked.Increment(ref setup.Next) % setup.Buyers.Length];
                 var key = Guid.NewGuid().ToString("N");
                 var ip = $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
+                var slice = Volatile.Read(ref current);
                 var start = Stopwatch.GetTimestamp();
                 var result = await setup.Grains.GetGrain<IOrderGrain>(OrderIds.FromIdempotencyKey(buyer, key))
                     .Place(new PlaceOrder(buyer, setup.RoomId, setup.ProductId, 1, key, ip, null));
-                var elapsed = Stopwatch.GetTimestamp() - start;
-                if (DateTime.UtcNow < measureFrom) continue;
-                if (Interlocked.Exchange(ref started, 1) == 0)
-                    lock (stopwatch)
-                    {
-                        gen2Before = GC.CollectionCount(2);
-                        pauseBefore = GC.GetTotalPauseDuration();
-                        stopwatch.Start();
-                    }
-                Interlocked.Increment(ref counted);
-                if (result.Outcome == PlaceOutcome.RiskRejected) Interlocked.Increment(ref rejected);
-                else if (result.Reasons.Count > 0) Interlocked.Increment(ref flagged);
-                lock (histogram) histogram.RecordValue(elapsed);
+                slice?.Record(start, Stopwatch.GetTimestamp() - start, result);
             }
-        }));
-        stopwatch.Stop();
-        var paused = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds / stopwatch.Elapsed.TotalSeconds * 100;
-        return new Result(mode, counted, stopwatch.Elapsed.TotalSeconds, histogram, rejected, flagged, GC.CollectionCount(2) - gen2Before, paused);
+        })).ToList();
+
+        await SetAllRulesAsync(setup.Grains, false);
+        await Task.Delay(warmup);
+        var slices = new List<Slice>();
+        for (var i = 0; i < pairs * 2; i++)
+        {
+            var next = new Slice(i, enabled: i % 4 is 1 or 2);
+            await SetAllRulesAsync(setup.Grains, next.Enabled);
+            await Task.Delay(settle);
+            next.Open();
+            Volatile.Write(ref current, next);
+            await Task.Delay(slice);
+            Volatile.Write(ref current, null);
+            next.Close();
+            slices.Add(next);
+        }
+        Volatile.Write(ref done, true);
+        await Task.WhenAll(workers);
+        return slices;
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark against a local PostgreSQL (started, and installed with apt-get, when needed) in its own database.
 #   tests/Benchmarks/run.sh room [--seconds 15] [--concurrency 200] [--rounds 2]
-#   tests/Benchmarks/run.sh risk [--seconds 15] [--concurrency 200] [--rounds 2]
+#   tests/Benchmarks/run.sh risk [--seconds 3] [--concurrency 200] [--rounds 20]   (slice length, pairs of slices)
 #   tests/Benchmarks/run.sh buyers [--buyers 100000]      (DOTNET_gcServer=1 to match the silo's GC mode)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
