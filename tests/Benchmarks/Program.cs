@@ -160,7 +160,7 @@ static string RiskReport(List<RiskOverheadBenchmark.Slice> slices, Args options)
         foreach (var s in mine) all.Add(s.Latency);
         double Ms(double p) => all.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
         var mean = all.GetMean() * 1000.0 / Stopwatch.Frequency;
-        var cpu = mine.Sum(s => s.CpuMicrosecondsPerOrder * s.Orders) / Math.Max(1, mine.Sum(s => s.Orders));
+        var cpu = mine.Sum(s => s.CpuMicroseconds) / Math.Max(1, mine.Sum(s => s.Orders));
         modes[enabled] = (mean, cpu);
         sb.AppendLine(CultureInfo.InvariantCulture, $"| {(enabled ? "all enabled" : "all disabled")} | {mine.Count} | {mine.Sum(s => s.Orders)} | {mine.Sum(s => s.Orders) / mine.Sum(s => s.Seconds):F0} | {mean:F2} | {Ms(50):F2} | {Ms(99):F2} | {cpu:F0} | {mine.Sum(s => s.Rejected)} | {mine.Sum(s => s.Flagged)} |");
     }

@@ -26,7 +26,9 @@ public static class RiskOverheadBenchmark
         public long Orders, Rejected, Flagged;
         public long From, To = long.MaxValue;
         public double Seconds { get; private set; }
-        public double CpuMicrosecondsPerOrder { get; private set; }
+        /// <summary>Process CPU (the silo and this driver) while the slice was open.</summary>
+        public double CpuMicroseconds { get; private set; }
+        public double CpuMicrosecondsPerOrder => CpuMicroseconds / Math.Max(1, Orders);
         private TimeSpan _cpuAtStart;
 
         public double PerSecond => Orders / Seconds;
@@ -42,8 +44,7 @@ public static class RiskOverheadBenchmark
         {
             To = Stopwatch.GetTimestamp();
             Seconds = Stopwatch.GetElapsedTime(From, To).TotalSeconds;
-            // Process CPU (the silo and this driver) per order started in the slice.
-            CpuMicrosecondsPerOrder = (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalMicroseconds / Math.Max(1, Interlocked.Read(ref Orders));
+            CpuMicroseconds = (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalMicroseconds;
         }
 
         public void Record(long startedAt, long elapsed, PlaceOrderResult result)

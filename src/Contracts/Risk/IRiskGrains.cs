@@ -29,10 +29,7 @@ public interface ISourceCounterGrain : IGrainWithStringKey
 /// </summary>
 public interface IScopeCounterGrain : IGrainWithStringKey
 {
-    /// <summary>Counts an order attempt (when in a watched hour) and returns the scope's activity.</summary>
-    Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight);
-
-    /// <summary>Counts several order attempts at once (what one silo counted since its last call, see <c>ScopeCounts</c>); 0 only reads.</summary>
+    /// <summary>Counts several order attempts at once (what one silo counted since its last call, see <c>ScopeCounts</c>) and returns the scope's activity.</summary>
     Task<ScopeActivity> RecordOrders(DateTimeOffset at, bool countTowardsNight, int orders);
 
     [Orleans.Concurrency.AlwaysInterleave]

@@ -85,8 +85,6 @@ public sealed class ScopeCounterGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
 
-    public Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight) => RecordOrders(at, countTowardsNight, 1);
-
     public Task<ScopeActivity> RecordOrders(DateTimeOffset at, bool countTowardsNight, int orders)
     {
         if (orders < 0) throw DomainException.Invalid("orders", "orders must not be negative.");

@@ -101,7 +101,7 @@ public sealed class ScopeCounts : ILifecycleParticipant<ISiloLifecycle>
                     if (e.SnapshotGeneration >= answerFrom || (_refreshAfterTicks > 0 && age <= _maxAgeTicks))
                     {
                         // Refresh ahead: the next caller gets a newer copy without anyone waiting for it.
-                        if (_refreshAfterTicks > 0 && age > _refreshAfterTicks && e.Sync is null) _ = StartSync(scope, e, at);
+                        if (_refreshAfterTicks > 0 && age > _refreshAfterTicks && e.Sync is null) _ = LogFailureAsync(scope, StartSync(scope, e, at));
                         var counted = (e.InFlightHour == hour ? e.InFlight : 0) + (e.PendingHour == hour ? e.Pending : 0);
                         return snapshot with { OrdersThisHour = snapshot.OrdersThisHour + counted };
                     }
@@ -141,8 +141,7 @@ public sealed class ScopeCounts : ILifecycleParticipant<ISiloLifecycle>
                     if (e.Pending == 0 && e.Sync is null) break;
                     wait = StartSync(scope, e, e.PendingAt);
                 }
-                try { await wait; }
-                catch (Exception ex) { _logger.LogWarning(ex, "Could not send the order counts of {Scope}", scope); }
+                await LogFailureAsync(scope, wait);
             }
     }
 
@@ -174,7 +173,9 @@ public sealed class ScopeCounts : ILifecycleParticipant<ISiloLifecycle>
     {
         try
         {
-            var activity = await _counter(scope).RecordOrders(at, orders > 0, orders);
+            // A refresh with nothing to send is a read, which the counter interleaves with its other calls.
+            var counter = _counter(scope);
+            var activity = orders > 0 ? await counter.RecordOrders(at, true, orders) : await counter.Read(at);
             lock (e)
             {
                 e.Snapshot = activity;
@@ -219,9 +220,14 @@ public sealed class ScopeCounts : ILifecycleParticipant<ISiloLifecycle>
             // A sync in flight reschedules the flush when it ends, for the counts that arrived meanwhile.
             sync = e.Pending > 0 && e.Sync is null ? StartSync(scope, e, e.PendingAt) : null;
         }
-        if (sync is null) return;
+        if (sync is not null) await LogFailureAsync(scope, sync);
+    }
+
+    /// <summary>For syncs nobody waits on: a failure is logged (its counts stay pending for the next sync).</summary>
+    private async Task LogFailureAsync(string scope, Task sync)
+    {
         try { await sync; }
-        catch (Exception ex) { _logger.LogWarning(ex, "Could not send the order counts of {Scope}; retrying", scope); }
+        catch (Exception ex) { _logger.LogWarning(ex, "Could not sync the risk counts of {Scope}; the next sync retries", scope); }
     }
 
     private void Sweep()

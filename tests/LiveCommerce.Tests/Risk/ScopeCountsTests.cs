@@ -144,7 +144,6 @@ public sealed class ScopeCountsTests
             }
         }
 
-        public Task<ScopeActivity> RecordOrder(DateTimeOffset at, bool countTowardsNight) => RecordOrders(at, countTowardsNight, 1);
         public Task<ScopeActivity> Read(DateTimeOffset at) => RecordOrders(at, false, 0);
 
         public Task RecordPaid(string orderId, DateTimeOffset at)
