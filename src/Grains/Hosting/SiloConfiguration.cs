@@ -97,6 +97,8 @@ public static class SiloConfiguration
         silo.Services.AllowDatabaseExceptions();
         silo.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
         silo.Services.AddLiveCommerceDomain(options);
+        silo.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<OrderPolicy>>((collection, orders) =>
+            collection.ClassSpecificCollectionAge[typeof(Orders.OrderGrain).FullName!] = orders.Value.IdleActivationAge);
         // The reconciliation grain registers its own reminder when it first activates.
         silo.AddStartupTask(async (services, _) =>
             await services.GetRequiredService<IGrainFactory>().Ref<IPaymentReconciliationGrain>("sandbox").GetStatus());

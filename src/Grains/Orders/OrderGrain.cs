@@ -198,10 +198,12 @@ public sealed partial class OrderGrain(
         var open = S.Payments.LastOrDefault(p => p.Status == AttemptStatus.Open);
         if (open is null)
         {
-            var created = await gateway.CreatePayment(OrderId, S.Amount);
+            // Not written here: the attempt's reference follows from the durable state (the attempts recorded so
+            // far; an open one is always the last and is recorded by its result), so an order that forgets this
+            // attempt opens the same payment again, and its callback is this order's money either way (below).
+            var created = await gateway.CreatePayment($"{OrderId}-{S.Payments.Count + 1}", OrderId, S.Amount);
             open = new PaymentAttempt { PaymentId = created.PaymentId, CreatedAt = created.CreatedAt, Status = AttemptStatus.Open };
             S.Payments.Add(open);
-            await persisted.WriteStateAsync();
         }
         return new PaymentStarted(OrderId, open.PaymentId, S.Amount, gateway.Name, open.CreatedAt);
     }

@@ -1,9 +1,12 @@
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Orders;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using LiveCommerce.Tests.Support;
-using Orleans.Runtime;
 
 namespace LiveCommerce.Tests.Grains;
 
@@ -96,18 +99,17 @@ public sealed class PlacementRecordTests(PaymentsFixture fixture) : IClassFixtur
         Assert.Equal((5, 0), (item.StockLeft, item.Reserved));
     }
 
-    /// <summary>Collects every idle activation and checks the order's is gone, so the next call activates afresh.</summary>
-    private async Task DeactivateAsync(string orderId)
+    [Fact]
+    public void Order_activations_are_collected_after_the_order_idle_age_not_orleans_default()
     {
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        await management.ForceActivationCollection(TimeSpan.Zero);
-        var orderType = typeof(OrderGrain).FullName!;
-        for (var attempt = 0; attempt < 50; attempt++)
+        // Orleans looks a class's own collection age up by the grain class's full name.
+        foreach (var silo in fixture.Cluster.Silos)
         {
-            var stats = await management.GetDetailedGrainStatistics([orderType]);
-            if (!stats.Any(s => s.GrainId.Key.ToString() == orderId)) return;
-            await Task.Delay(100);
+            var collection = silo.SiloHost.Services.GetRequiredService<IOptions<GrainCollectionOptions>>().Value;
+            Assert.Equal(new OrderPolicy().IdleActivationAge, collection.ClassSpecificCollectionAge[typeof(OrderGrain).FullName!]);
+            Assert.True(collection.ClassSpecificCollectionAge[typeof(OrderGrain).FullName!] < collection.CollectionAge);
         }
-        Assert.Fail($"Order {orderId} is still active after collection.");
     }
+
+    private Task DeactivateAsync(string orderId) => Activations.DeactivateAsync(fixture.Client, typeof(OrderGrain), orderId);
 }

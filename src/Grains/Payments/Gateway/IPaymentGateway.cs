@@ -8,7 +8,12 @@ public interface IPaymentGateway
 {
     string Name { get; }
 
-    Task<GatewayPayment> CreatePayment(string orderId, long amount);
+    /// <summary>
+    /// Opens a payment under the merchant's own reference for it (an order's n-th payment attempt). Idempotent by
+    /// reference, as real providers are with the merchant's trade number: asking again returns the same payment,
+    /// so the order does not have to write the attempt down before the payer pays.
+    /// </summary>
+    Task<GatewayPayment> CreatePayment(string reference, string orderId, long amount);
 
     /// <summary>Refunds part of a succeeded payment; idempotent by <paramref name="refundId"/>.</summary>
     Task<GatewayRefund> Refund(string paymentId, string refundId, long amount);

@@ -7,11 +7,9 @@ public sealed class SandboxGateway(IGrainFactory grains, ISandboxStore store) : 
 {
     public string Name => "sandbox";
 
-    public async Task<GatewayPayment> CreatePayment(string orderId, long amount)
-    {
-        var paymentId = "pay-" + Guid.NewGuid().ToString("N")[..24];
-        return Map(await grains.Ref<ISandboxPaymentGrain>(paymentId).Create(orderId, amount));
-    }
+    /// <summary>The sandbox's payment id is its reference: one payment grain per reference makes the call idempotent.</summary>
+    public async Task<GatewayPayment> CreatePayment(string reference, string orderId, long amount) =>
+        Map(await grains.Ref<ISandboxPaymentGrain>("pay-" + reference).Create(orderId, amount));
 
     public async Task<GatewayRefund> Refund(string paymentId, string refundId, long amount)
     {
