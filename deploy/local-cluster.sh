@@ -52,10 +52,9 @@ start_silo() {
   local i="$1"
   if alive "$state/silo-$i.pid"; then echo "silo $i already runs (pid $(cat "$state/silo-$i.pid"))"; return; fi
   common_env
-  # Started from its own folder: a .NET host reads appsettings.json (log levels among them) from its working
-  # directory, and from anywhere else every request was logged at Information, several lines each.
-  (cd "$(dirname "$silo_dll")" && LiveCommerce__Silo__SiloPort=$((base_silo_port + i)) \
-    LiveCommerce__Silo__GatewayPort=$((base_gateway_port + i)) exec nohup dotnet "$silo_dll") >"$state/silo-$i.log" 2>&1 &
+  LiveCommerce__Silo__SiloPort=$((base_silo_port + i)) \
+  LiveCommerce__Silo__GatewayPort=$((base_gateway_port + i)) \
+    nohup dotnet "$silo_dll" >"$state/silo-$i.log" 2>&1 &
   echo $! >"$state/silo-$i.pid"
   echo "silo $i: pid $!, silo port $((base_silo_port + i)), gateway port $((base_gateway_port + i))"
 }
@@ -64,8 +63,8 @@ start_api() {
   local port="$1"
   if alive "$state/api.pid"; then echo "front door already runs (pid $(cat "$state/api.pid"))"; return; fi
   common_env
-  # --urls: the command line outranks the "Urls" of appsettings.json (read from the folder, as for the silos).
-  (cd "$(dirname "$api_dll")" && exec nohup dotnet "$api_dll" --urls "http://127.0.0.1:$port") >"$state/api.log" 2>&1 &
+  # --urls: the command line outranks the "Urls" of appsettings.json.
+  nohup dotnet "$api_dll" --urls "http://127.0.0.1:$port" >"$state/api.log" 2>&1 &
   echo $! >"$state/api.pid"
   echo "$port" >"$state/api.port"
   echo "front door: pid $!, http://127.0.0.1:$port"

@@ -11,7 +11,9 @@ using OpenTelemetry.Trace;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read from beside the binary, wherever the process was started from (a host's default content
+// root is its working directory: started from elsewhere, it silently ran without its settings, log levels included).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var options = LiveCommerceOptions.From(builder.Configuration);
 var embedded = options.Profile == HostingProfile.Embedded;
 

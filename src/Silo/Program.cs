@@ -6,7 +6,9 @@ using Orleans.Hosting;
 
 // `migrate` applies deploy/postgres/*.sql to the configured database and exits; anything else runs a silo.
 var migrateOnly = args.Length > 0 && args[0] == "migrate";
-var builder = Host.CreateApplicationBuilder(migrateOnly ? args[1..] : args);
+// appsettings.json is read from beside the binary, wherever the process was started from (a host's default content
+// root is its working directory: started from elsewhere, it silently ran without its settings, log levels included).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = migrateOnly ? args[1..] : args, ContentRootPath = AppContext.BaseDirectory });
 var options = LiveCommerceOptions.From(builder.Configuration);
 
 if (migrateOnly || (options.Profile == HostingProfile.Postgres && options.Postgres.MigrateOnStart))
