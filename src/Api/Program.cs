@@ -53,6 +53,7 @@ if (embedded) v1.MapDevTokenEndpoints();
 v1.MapAuthEndpoints();
 v1.MapStreamerEndpoints();
 v1.MapProductEndpoints();
+v1.MapOfferEndpoints();
 v1.MapRoomEndpoints();
 v1.MapBuyerEndpoints();
 v1.MapOrderEndpoints();

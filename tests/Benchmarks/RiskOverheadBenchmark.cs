@@ -1,3 +1,4 @@
+using LiveCommerce.Contracts.Offers;
 using System.Diagnostics;
 using HdrHistogram;
 using LiveCommerce.Contracts.Events;
@@ -77,8 +78,8 @@ public static class RiskOverheadBenchmark
         await grains.GetGrain<IProductGrain>(product).Create(merchant, new CreateProduct("Snack", "food", 1200));
         var room = grains.GetGrain<ILiveRoomGrain>(roomId);
         await room.Open(streamer, new OpenRoom("Risk benchmark", "Hangzhou"));
-        var plan = new SplitPlan([new SplitShare(PartyRole.Seller, merchant, 9000), new SplitShare(PartyRole.Platform, "platform", 1000)]);
-        await room.ListProduct(streamer, new ListProduct(product, 1000, 10_000_000, plan, 10));
+        await grains.GetGrain<IDistributionOfferGrain>(product).Publish(merchant, new PublishOffer(500, 9000, true, []));
+        await room.ListProduct(streamer, new ListProduct(product, 1000, 10_000_000, null, 10));
         await room.StartLive(streamer);
         var buyers = Enumerable.Range(0, buyerCount).Select(i => $"rb-{run}-b{i}").ToArray();
         foreach (var chunk in buyers.Chunk(1000))

@@ -1,3 +1,4 @@
+using LiveCommerce.Contracts.Offers;
 using System.Diagnostics;
 using HdrHistogram;
 using LiveCommerce.Contracts.Payments;
@@ -31,8 +32,9 @@ public static class RoomReservationBenchmark
         await grains.GetGrain<IProductGrain>(product).Create(merchant, new CreateProduct("Flash item", "beauty", 100));
         var room = grains.GetGrain<ILiveRoomGrain>(roomId);
         await room.Open(streamer, new OpenRoom("Benchmark", "Hangzhou"));
-        var plan = new SplitPlan([new SplitShare(PartyRole.Seller, merchant, 9000), new SplitShare(PartyRole.Platform, "platform", 1000)]);
-        await room.ListProduct(streamer, new ListProduct(product, 100, 50_000_000, plan, 10));
+        // The merchant's offer: 500 bp for the streamer, the platform's 500 bp fee, the seller keeps 9,000 bp.
+        await grains.GetGrain<IDistributionOfferGrain>(product).Publish(merchant, new PublishOffer(500, 9000, true, []));
+        await room.ListProduct(streamer, new ListProduct(product, 100, 50_000_000, null, 10));
         await room.StartLive(streamer);
         var expires = DateTimeOffset.UtcNow.AddHours(1); // well past the run: no sweep interferes
         return await DriveAsync("LiveRoomGrain (reentrant, coalesced writes)", concurrency, duration, warmup, async (worker, n) =>

@@ -57,7 +57,7 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
         var ip = world.BuyerIp(buyer);
         var placed = await api.Send("place", HttpMethod.Post, "/v1/orders", (buyer, "buyer"),
             new { roomId = room.RoomId, productId = room.ProductId, quantity = 1 + (int)(n % 2) }, key, ip, start,
-            [HttpStatusCode.Created], r => r.Code is "risk.rejected" ? "risk_rejected" : null);
+            [HttpStatusCode.Created], r => r.Code is "risk.rejected" ? "risk_rejected" : r.Code is "order.open_orders_limit" ? "open_orders_limit" : null);
         if (!placed.Ok || placed.Status != HttpStatusCode.Created) return;
         world.Acknowledge(key, placed);
         var orderId = World.OrderId(placed.Body);
@@ -107,7 +107,7 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
 
     public async Task SetUpFlashSaleAsync()
     {
-        await world.SetUpAsync(api, options, 1, options.Stock, progress);
+        await world.SetUpAsync(api, options, 1, options.Stock, progress, flashSale: true);
         await world.JoinViewersAsync(api, Math.Min(options.Viewers, 200), _ => world.Rooms[0]);
     }
 

@@ -30,7 +30,7 @@ public sealed class World
     }
 
     /// <summary>Streamers, merchants, products and live rooms; buyers registered; viewers in rooms.</summary>
-    public async Task SetUpAsync(Api api, Options options, int rooms, int stockPerRoom, Action<string> progress)
+    public async Task SetUpAsync(Api api, Options options, int rooms, int stockPerRoom, Action<string> progress, bool flashSale = false)
     {
         for (var r = 0; r < rooms; r++)
         {
@@ -41,20 +41,23 @@ public sealed class World
                 new { displayName = "Streamer " + r, homeCity = Cities[r % Cities.Length] }, record: false));
             await Must(api.Send("setup", HttpMethod.Put, $"/v1/products/{product}", (merchant, "merchant"),
                 new { name = "Product " + r, category = "beauty", listPrice = 12000 }, record: false));
+            // The merchant's distribution offer, open to this room's streamer: 1,500 bp for the selling side, the seller
+            // keeps at least 8,000 bp (with the platform's 500 bp fee it keeps exactly that).
+            await Must(api.Send("setup", HttpMethod.Put, $"/v1/merchants/{merchant}/offers/{product}", (merchant, "merchant"),
+                new { commissionBasisPoints = 1500, sellerFloorBasisPoints = 8000, streamerIds = new[] { streamer } }, record: false));
             var room = await Must(api.Send("setup", HttpMethod.Post, "/v1/rooms", (streamer, "streamer"),
                 new { title = "Evening " + r, city = Cities[r % Cities.Length] }, idempotencyKey: $"room-{r}", record: false));
             var roomId = room.Body.GetProperty("roomId").GetString()!;
             await Must(api.Send("setup", HttpMethod.Put, $"/v1/rooms/{roomId}/shelf/{product}", (streamer, "streamer"), new
             {
-                livePrice = 9900, stock = stockPerRoom, perOrderLimit = 5,
+                livePrice = 9900, stock = stockPerRoom, perOrderLimit = 5, flashSale,
+                // The streamer divides the offer's commission: 1,000 bp for itself, 500 bp for its distributor.
                 splitPlan = new
                 {
                     shares = new object[]
                     {
-                        new { role = "seller", accountId = merchant, basisPoints = 8000 },
                         new { role = "streamer", accountId = streamer, basisPoints = 1000 },
                         new { role = "distributor", accountId = $"{Run}-d{r}", basisPoints = 500, level = 1 },
-                        new { role = "platform", accountId = "platform", basisPoints = 500 },
                     },
                 },
             }, record: false));

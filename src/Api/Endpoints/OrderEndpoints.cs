@@ -39,6 +39,8 @@ public static class OrderEndpoints
                     new Dictionary<string, string[]> { ["quantity"] = [result.Message ?? "quantity is above the per-order limit."] },
                     extensions: new Dictionary<string, object?> { ["code"] = "order.over_per_order_limit" }),
                 PlaceOutcome.RiskRejected => Problem(422, "risk.rejected", "The order was rejected by risk control.", result),
+                PlaceOutcome.OfferWithdrawn => Problem(409, "offer.withdrawn", "The merchant withdrew this product's offer.", result),
+                PlaceOutcome.OpenOrderLimit => Problem(409, "order.open_orders_limit", "Too many unpaid orders.", result),
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
         }).RequireAuthorization(Roles.Buyer);

@@ -10,7 +10,7 @@ namespace LiveCommerce.Api.Endpoints;
 public static class RoomEndpoints
 {
     public sealed record OpenRoomRequest(string? Title, string? City);
-    public sealed record ListProductRequest(long? LivePrice, int? Stock, SplitPlan? SplitPlan, int? PerOrderLimit);
+    public sealed record ListProductRequest(long? LivePrice, int? Stock, SplitPlan? SplitPlan, int? PerOrderLimit, bool? FlashSale);
     public sealed record PriceRequest(long? LivePrice);
     public sealed record StockRequest(int? Quantity);
     public sealed record LikeRequest(int? Count);
@@ -39,11 +39,13 @@ public static class RoomEndpoints
         rooms.MapPost("/{roomId}/end", async (string roomId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Room(grains, roomId).EndLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer);
 
+        // A streamer lists a product under its merchant's distribution offer; the split plan is derived from the offer
+        // (splitPlan, optional, may only divide the offer's commission among the streamer and distributor levels).
         rooms.MapPut("/{roomId}/shelf/{productId}", async (string roomId, string productId, ListProductRequest body, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(productId, "productId");
             var command = new ListProduct(productId, RequestHelpers.Require(body.LivePrice, "livePrice"), RequestHelpers.Require(body.Stock, "stock"),
-                RequestHelpers.Require(body.SplitPlan, "splitPlan"), body.PerOrderLimit);
+                body.SplitPlan, body.PerOrderLimit, body.FlashSale ?? false);
             return Results.Ok(await Room(grains, roomId).ListProduct(http.User.Subject(), command));
         }).RequireAuthorization(Roles.Streamer);
 

@@ -84,6 +84,10 @@ public enum PlaceOutcome
     NotOnShelf = 4,
     OverPerOrderLimit = 5,
     RiskRejected = 6,
+    /// <summary>The merchant withdrew the distribution offer the room listed the product under.</summary>
+    OfferWithdrawn = 7,
+    /// <summary>The buyer holds the most unpaid orders allowed for this product or in this room (hoarding cap).</summary>
+    OpenOrderLimit = 8,
 }
 
 [GenerateSerializer, Immutable]

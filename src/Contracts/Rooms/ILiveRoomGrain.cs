@@ -18,6 +18,12 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     Task<ShelfItemView> ChangePrice(string streamerId, string productId, long livePrice);
     Task<ShelfItemView> AddStock(string streamerId, string productId, int quantity);
 
+    /// <summary>
+    /// The product's distribution offer tells the room to stop taking orders for the listings it admitted at
+    /// <paramref name="offerVersion"/> or before (withdrawn, or its terms changed). Idempotent; persisted before it returns.
+    /// </summary>
+    Task StopOffer(string productId, long offerVersion);
+
     // Audience. Counters are kept in memory and flushed periodically (bounded loss window, never orders or money).
     /// <summary>A registered buyer enters the room (idempotent while inside).</summary>
     Task<RoomView> Join(string viewerId);
@@ -61,8 +67,11 @@ public sealed record ListProduct(
     [property: Id(0)] string ProductId,
     [property: Id(1)] long LivePrice,
     [property: Id(2)] int Stock,
-    [property: Id(3)] SplitPlan SplitPlan,
-    [property: Id(4)] int? PerOrderLimit);
+    // Optional: streamer and distributor shares dividing the offer's commission; the plan is derived from the offer.
+    [property: Id(3)] SplitPlan? SplitPlan,
+    [property: Id(4)] int? PerOrderLimit,
+    // A flash sale: the buyer-burst rule for flash sales applies to its orders (reject by default).
+    [property: Id(5)] bool FlashSale = false);
 
 [GenerateSerializer, Immutable]
 public sealed record ShelfItemView(
@@ -80,7 +89,11 @@ public sealed record ShelfItemView(
     // The product's historical average price before the live price was set, and the risk flag the price got.
     [property: Id(11)] long ReferencePrice,
     [property: Id(12)] string? PriceFlag,
-    [property: Id(13)] string Category = "");
+    [property: Id(13)] string Category = "",
+    // The distribution offer version the listing was admitted under; false once the offer told the room to stop.
+    [property: Id(14)] long OfferVersion = 0,
+    [property: Id(15)] bool Selling = true,
+    [property: Id(16)] bool FlashSale = false);
 
 [GenerateSerializer, Immutable]
 public sealed record RoomQuote(
@@ -89,7 +102,8 @@ public sealed record RoomQuote(
     [property: Id(2)] string StreamerId,
     [property: Id(3)] string? MerchantId,
     [property: Id(4)] long LivePrice,
-    [property: Id(5)] long ReferencePrice);
+    [property: Id(5)] long ReferencePrice,
+    [property: Id(6)] bool FlashSale = false);
 
 [GenerateSerializer, Immutable]
 public sealed record RoomView(
@@ -136,6 +150,10 @@ public enum ReserveOutcome
     RoomNotLive = 2,
     NotOnShelf = 3,
     OverPerOrderLimit = 4,
+    /// <summary>The merchant withdrew the offer (or changed its terms) this listing was admitted under.</summary>
+    OfferWithdrawn = 5,
+    /// <summary>The buyer already holds the most unpaid orders allowed for this product or in this room.</summary>
+    OpenOrderLimit = 6,
 }
 
 /// <summary>What the order needs to know about the sale, captured at reservation time.</summary>
@@ -149,7 +167,9 @@ public sealed record ReserveResult(
     [property: Id(5)] int StockLeft,
     [property: Id(6)] string? RoomCity,
     [property: Id(7)] long ListPrice,
-    [property: Id(8)] string? Category);
+    [property: Id(8)] string? Category,
+    // Why a refusal happened, in words, when the outcome alone does not say (the open-order caps).
+    [property: Id(9)] string? Detail = null);
 
 public enum CommitOutcome
 {

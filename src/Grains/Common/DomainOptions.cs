@@ -47,6 +47,16 @@ public sealed class RoomSettings
 
     /// <summary>Longest comment.</summary>
     public int MaxCommentLength { get; set; } = 200;
+
+    /// <summary>
+    /// Most unpaid orders one buyer may hold for one product of a room (0 = no cap). Checked in the same turn that
+    /// takes the stock, so a buyer cannot hoard a flash sale from many addresses: a reservation holds stock until it
+    /// is paid, cancelled or expires (<c>PaymentTimeout</c>).
+    /// </summary>
+    public int MaxOpenOrdersPerBuyerPerProduct { get; set; } = 2;
+
+    /// <summary>Most unpaid orders one buyer may hold in one room, all products together (0 = no cap).</summary>
+    public int MaxOpenOrdersPerBuyerPerRoom { get; set; } = 5;
 }
 
 /// <summary>Settlement runs (<c>LiveCommerce:Settlement</c>).</summary>

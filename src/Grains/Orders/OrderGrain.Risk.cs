@@ -36,6 +36,7 @@ public sealed partial class OrderGrain
             Ip = ipTask is null ? null : await ipTask,
             Device = deviceTask is null ? null : await deviceTask,
             BuyerOrdersInLastMinute = buyer.OrdersInLastMinute,
+            FlashSale = quote.OnShelf && quote.FlashSale,
             BuyerRegisteredAt = buyer.Buyer.RegisteredAt,
             BuyerPreviousOrders = buyer.Buyer.PaidOrderCount,
             Amount = quote.LivePrice * command.Quantity,

@@ -564,6 +564,8 @@ public sealed partial class OrderGrain(
             ReserveOutcome.RoomNotLive => (PlaceOutcome.RoomNotLive, "The room is not live."),
             ReserveOutcome.NotOnShelf => (PlaceOutcome.NotOnShelf, "The product is not on this room's shelf."),
             ReserveOutcome.OverPerOrderLimit => (PlaceOutcome.OverPerOrderLimit, "The quantity is above this product's per-order limit."),
+            ReserveOutcome.OfferWithdrawn => (PlaceOutcome.OfferWithdrawn, "The merchant no longer offers this product in this room."),
+            ReserveOutcome.OpenOrderLimit => (PlaceOutcome.OpenOrderLimit, reserved.Detail ?? "You hold the most unpaid orders allowed; pay or cancel one first."),
             _ => throw new ArgumentOutOfRangeException(nameof(reserved), reserved.Outcome, null),
         };
         return new PlaceOrderResult(outcome, null, message, []);

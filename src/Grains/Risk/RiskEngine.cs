@@ -9,6 +9,8 @@ public sealed record RiskFacts
     public SourceActivity? Ip { get; init; }
     public SourceActivity? Device { get; init; }
     public int BuyerOrdersInLastMinute { get; init; }
+    /// <summary>The order is for a shelf item listed as a flash sale.</summary>
+    public bool FlashSale { get; init; }
     public DateTimeOffset BuyerRegisteredAt { get; init; }
     public int BuyerPreviousOrders { get; init; }
     public long Amount { get; init; }
@@ -47,6 +49,8 @@ public static class RiskEngine
             ? $"{ip.OrdersInLastMinute} orders from this IP in 60 s (more than {rule.Threshold("maxOrdersPerMinute")})" : null,
         RiskRuleCatalog.BuyerBurst => f.BuyerOrdersInLastMinute > rule.Threshold("maxOrdersPerMinute")
             ? $"{f.BuyerOrdersInLastMinute} orders from this buyer in 60 s (more than {rule.Threshold("maxOrdersPerMinute")})" : null,
+        RiskRuleCatalog.FlashSaleBuyerBurst => f.FlashSale && f.BuyerOrdersInLastMinute > rule.Threshold("maxOrdersPerMinute")
+            ? $"{f.BuyerOrdersInLastMinute} orders from this buyer in 60 s on a flash sale (more than {rule.Threshold("maxOrdersPerMinute")})" : null,
         RiskRuleCatalog.IpManyBuyers => f.Ip is { } ip2 && ip2.DistinctBuyersInWindow > rule.Threshold("maxDistinctBuyers")
             ? $"{ip2.DistinctBuyersInWindow} buyers from this IP in {rule.Threshold("windowMinutes")} min (more than {rule.Threshold("maxDistinctBuyers")})" : null,
         RiskRuleCatalog.DeviceManyBuyers => f.Device is { } d && d.DistinctBuyersInWindow > rule.Threshold("maxDistinctBuyers")

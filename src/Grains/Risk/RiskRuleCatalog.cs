@@ -11,6 +11,8 @@ public static class RiskRuleCatalog
 {
     public const string IpBurst = "ip-burst";
     public const string BuyerBurst = "buyer-burst";
+    /// <summary>The buyer-burst rule for orders of a shelf item the streamer listed as a flash sale (<c>flashSale</c>).</summary>
+    public const string FlashSaleBuyerBurst = "flash-sale-buyer-burst";
     public const string IpManyBuyers = "ip-many-buyers";
     public const string DeviceManyBuyers = "device-many-buyers";
     public const string NightSurge = "night-surge";
@@ -24,6 +26,9 @@ public static class RiskRuleCatalog
             "More orders from one client IP in any 60 seconds than the threshold (the 6th of 5 trips it)."),
         new(BuyerBurst, true, RiskAction.Review, RiskSeverity.Medium, new Dictionary<string, long> { ["maxOrdersPerMinute"] = 3 }, RiskStages.Placement,
             "More orders from one buyer in any 60 seconds than the threshold."),
+        // A flash sale is a shelf item listed with flashSale = true: there a burst is hoarding, not enthusiasm.
+        new(FlashSaleBuyerBurst, true, RiskAction.Reject, RiskSeverity.High, new Dictionary<string, long> { ["maxOrdersPerMinute"] = 3 }, RiskStages.Placement,
+            "On a flash-sale item: more orders from one buyer in any 60 seconds than the threshold."),
         new(IpManyBuyers, true, RiskAction.Review, RiskSeverity.Medium, new Dictionary<string, long> { ["maxDistinctBuyers"] = 5, ["windowMinutes"] = 10 }, RiskStages.Placement,
             "More distinct buyers ordering from one client IP within the window than the threshold."),
         new(DeviceManyBuyers, true, RiskAction.Review, RiskSeverity.Medium, new Dictionary<string, long> { ["maxDistinctBuyers"] = 3, ["windowMinutes"] = 10 }, RiskStages.Placement,

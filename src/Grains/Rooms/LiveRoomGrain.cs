@@ -3,7 +3,8 @@ using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
-using LiveCommerce.Grains.Payments.Splits;
+using LiveCommerce.Contracts.Offers;
+using LiveCommerce.Grains.Offers;
 using LiveCommerce.Contracts.Risk;
 using LiveCommerce.Grains.Risk;
 using LiveCommerce.Contracts.Traffic;
@@ -27,7 +28,6 @@ public sealed class LiveRoomGrain(
     [PersistentState("liveRoomAudience", StorageNames.Rooms)] IPersistentState<RoomAudienceState> audience,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<RoomSettings> roomSettings,
-    SplitPolicy splitPolicy,
     IRoomStockLedger stockLedger,
     DeepCopier copier,
     ILogger<LiveRoomGrain> logger) : Grain, ILiveRoomGrain, IRemindable
@@ -44,6 +44,9 @@ public sealed class LiveRoomGrain(
     private readonly Dictionary<string, StockLine> _open = [];
     /// <summary>Stock lines changed since the last line write, by order id.</summary>
     private Dictionary<string, StockLine> _changedLines = [];
+    /// <summary>Open (unpaid) orders per buyer in this room and per buyer and product: the hoarding caps (memory; rebuilt from the open lines).</summary>
+    private readonly Dictionary<string, int> _openByBuyer = [];
+    private readonly Dictionary<(string Buyer, string Product), int> _openByBuyerProduct = [];
     private long _gmv, _ordersPaid, _refundedAmount;
     private bool _audienceDirty;
     private bool _sweeping;
@@ -75,6 +78,7 @@ public sealed class LiveRoomGrain(
         foreach (var line in snapshot.Open)
         {
             _open[line.OrderId] = line;
+            CountOpen(line, +1);
             if (_live.Shelf.TryGetValue(line.ProductId, out var item)) item.Reserved += line.Quantity;
         }
         foreach (var totals in snapshot.Totals)
@@ -154,6 +158,12 @@ public sealed class LiveRoomGrain(
         return View();
     }
 
+    /// <summary>
+    /// Lists a product under its merchant's distribution offer: the offer admits the room's streamer and derives the
+    /// split plan (the request may only divide the commission among the selling side). A listing the offer stopped
+    /// (withdrawn, or terms changed) can be listed again under the offer now published: units listed, reserved and
+    /// sold stay; price, per-order limit and plan are the new ones.
+    /// </summary>
     public async Task<ShelfItemView> ListProduct(string streamerId, ListProduct command)
     {
         RequireOwner(streamerId);
@@ -163,43 +173,52 @@ public sealed class LiveRoomGrain(
         if (command.Stock < 0) throw DomainException.Invalid("stock", "stock must not be negative.");
         var limit = command.PerOrderLimit ?? int.MaxValue;
         if (limit <= 0) throw DomainException.Invalid("perOrderLimit", "perOrderLimit must be positive.");
-        splitPolicy.Validate(command.SplitPlan);
 
-        var product = await GrainFactory.Ref<IProductGrain>(productId).Get();
-        var seller = command.SplitPlan.Shares.Single(s => s.Role == Contracts.Payments.PartyRole.Seller);
-        if (seller.AccountId != product.MerchantId)
-            throw DomainException.Invalid("splitPlan", $"splitPlan: the seller share must go to the product's merchant '{product.MerchantId}'.");
-        if (command.SplitPlan.Shares.FirstOrDefault(s => s.Role == Contracts.Payments.PartyRole.Streamer) is { } streamerShare
-            && streamerShare.AccountId != _live.StreamerId)
-            throw DomainException.Invalid("splitPlan", $"splitPlan: the streamer share must go to this room's streamer '{_live.StreamerId}'.");
-
-        if (_live.Shelf.TryGetValue(productId, out var existing))
+        if (_live.Shelf.TryGetValue(productId, out var existing) && IsSelling(existing))
         {
-            if (existing.LivePrice == command.LivePrice && existing.StockListed == command.Stock && existing.SplitPlan.Shares.SequenceEqual(command.SplitPlan.Shares))
-                return existing.View();
+            if (existing.LivePrice == command.LivePrice && existing.StockListed == command.Stock && existing.FlashSale == command.FlashSale
+                && OfferRules.SameSellingShares(existing.SplitPlan, command.SplitPlan))
+                return ViewOf(existing);
             throw DomainException.Conflict("shelf.already_listed", $"Product '{productId}' is already on the shelf; change its price or add stock instead.");
         }
 
+        var product = await GrainFactory.Ref<IProductGrain>(productId).Get();
+        var admission = await GrainFactory.Ref<IDistributionOfferGrain>(productId).AdmitListing(new ListingRequest(RoomId, _live.StreamerId, command.SplitPlan));
         var (reference, flag) = await CheckPriceAsync(productId, command.LivePrice, product.MerchantId);
-        if (_live.Shelf.ContainsKey(productId))
+        if (_live.Shelf.TryGetValue(productId, out var item) && IsSelling(item))
             throw DomainException.Conflict("shelf.already_listed", $"Product '{productId}' is already on the shelf; change its price or add stock instead.");
-        var item = new ShelfItem
+        if (item is null)
         {
-            ProductId = productId,
-            MerchantId = product.MerchantId,
-            Name = product.Name,
-            Category = product.Category,
-            ListPrice = product.ListPrice,
-            LivePrice = command.LivePrice,
-            StockListed = command.Stock,
-            PerOrderLimit = limit,
-            SplitPlan = command.SplitPlan,
-            ReferencePrice = reference,
-            PriceFlag = flag,
-        };
-        _live.Shelf[productId] = item;
+            item = new ShelfItem
+            {
+                ProductId = productId,
+                Name = product.Name,
+                Category = product.Category,
+                ListPrice = product.ListPrice,
+                StockListed = command.Stock,
+            };
+            _live.Shelf[productId] = item;
+        }
+        item.MerchantId = admission.MerchantId;
+        item.LivePrice = command.LivePrice;
+        item.PerOrderLimit = limit;
+        item.SplitPlan = admission.SplitPlan;
+        item.OfferVersion = admission.OfferVersion;
+        item.FlashSale = command.FlashSale;
+        item.ReferencePrice = reference;
+        item.PriceFlag = flag;
         await _writer.WriteAsync();
-        return item.View();
+        return ViewOf(item);
+    }
+
+    public async Task StopOffer(string productId, long offerVersion)
+    {
+        Ids.Require(productId, "productId");
+        if (!_live.Opened) return; // nothing was ever listed here
+        if (!_live.OfferStops.TryGetValue(productId, out var stop) || stop < offerVersion) _live.OfferStops[productId] = offerVersion;
+        // Also when nothing changed: a retried stop is acknowledged only once the first one is durable.
+        await _writer.WriteAsync();
+        logger.LogInformation("Room {RoomId} stopped listing {ProductId} (offer version {Version})", RoomId, productId, offerVersion);
     }
 
     public async Task<ShelfItemView> ChangePrice(string streamerId, string productId, long livePrice)
@@ -208,13 +227,13 @@ public sealed class LiveRoomGrain(
         RequireNotEnded();
         ProductGrain.RequirePrice(livePrice, "livePrice");
         var item = ShelfItemOrThrow(productId);
-        if (item.LivePrice == livePrice) return item.View();
+        if (item.LivePrice == livePrice) return ViewOf(item);
         var (reference, flag) = await CheckPriceAsync(productId, livePrice, item.MerchantId);
         item.LivePrice = livePrice; // future reservations only: open ones keep the price they were made at
         item.ReferencePrice = reference;
         item.PriceFlag = flag;
         await _writer.WriteAsync();
-        return item.View();
+        return ViewOf(item);
     }
 
     public async Task<ShelfItemView> AddStock(string streamerId, string productId, int quantity)
@@ -226,7 +245,7 @@ public sealed class LiveRoomGrain(
         if ((long)item.StockListed + quantity > int.MaxValue) throw DomainException.Invalid("quantity", "quantity is too large.");
         item.StockListed += quantity;
         await _writer.WriteAsync();
-        return item.View();
+        return ViewOf(item);
     }
 
     // ---- audience ---------------------------------------------------------------------------------
@@ -307,15 +326,19 @@ public sealed class LiveRoomGrain(
         var open = _live.Status == RoomStatus.Live || request.StandingAuthorization && _live.Status == RoomStatus.Ended;
         if (!open) return Refused(ReserveOutcome.RoomNotLive);
         if (!_live.Shelf.TryGetValue(request.ProductId, out var item)) return Refused(ReserveOutcome.NotOnShelf);
+        if (!IsSelling(item)) return Refused(ReserveOutcome.OfferWithdrawn, item);
         if (request.Quantity <= 0) throw DomainException.Invalid("quantity", "quantity must be positive.");
         if (request.Quantity > item.PerOrderLimit) return Refused(ReserveOutcome.OverPerOrderLimit, item);
+        if (OpenOrderCapProblem(request.BuyerId, item.ProductId) is { } cap) return Refused(ReserveOutcome.OpenOrderLimit, item, cap);
         if (item.StockLeft < request.Quantity) return Refused(ReserveOutcome.SoldOut, item);
 
-        // Check and take in one turn: no other call runs between these lines, so no unit is taken twice.
+        // Check and take in one turn: no other call runs between these lines, so no unit is taken twice, and no buyer
+        // holds more open orders than the caps.
         item.Reserved += request.Quantity;
         var line = new StockLine(request.OrderId, item.ProductId, request.BuyerId, request.Quantity, item.LivePrice, request.ExpiresAt, StockLineStatus.Reserved, 0,
             request.PlacedAt == default ? clock.GetUtcNow() : request.PlacedAt, SeedOf(request, item));
         _open[request.OrderId] = line;
+        CountOpen(line, +1);
         Change(line);
         var price = item.LivePrice;
         await _lineWriter.WriteAsync();
@@ -338,6 +361,7 @@ public sealed class LiveRoomGrain(
             logger.LogWarning("Commit for order {OrderId} in room {RoomId} found no reservation ({Status})", orderId, RoomId, line?.Status);
             return new CommitResult(CommitOutcome.NotReserved);
         }
+        CountOpen(reservation, -1);
         var item = _live.Shelf[reservation.ProductId];
         item.Reserved -= reservation.Quantity;
         item.Sold += reservation.Quantity;
@@ -418,10 +442,42 @@ public sealed class LiveRoomGrain(
     private bool ReleaseInMemory(string orderId)
     {
         if (!_open.Remove(orderId, out var reservation)) return false;
+        CountOpen(reservation, -1);
         _live.Shelf[reservation.ProductId].Reserved -= reservation.Quantity;
         Change(reservation with { Status = StockLineStatus.Released });
         return true;
     }
+
+    /// <summary>Why the buyer may not open another order for the product here (the hoarding caps), or null.</summary>
+    private string? OpenOrderCapProblem(string buyerId, string productId)
+    {
+        var perProduct = _settings.MaxOpenOrdersPerBuyerPerProduct;
+        if (perProduct > 0 && _openByBuyerProduct.GetValueOrDefault((buyerId, productId)) >= perProduct)
+            return $"You already hold {perProduct} unpaid order(s) for this product, the most allowed; pay or cancel one first.";
+        var perRoom = _settings.MaxOpenOrdersPerBuyerPerRoom;
+        if (perRoom > 0 && _openByBuyer.GetValueOrDefault(buyerId) >= perRoom)
+            return $"You already hold {perRoom} unpaid order(s) in this room, the most allowed; pay or cancel one first.";
+        return null;
+    }
+
+    private void CountOpen(StockLine line, int delta)
+    {
+        Bump(_openByBuyer, line.BuyerId, delta);
+        Bump(_openByBuyerProduct, (line.BuyerId, line.ProductId), delta);
+
+        static void Bump<TKey>(Dictionary<TKey, int> counts, TKey key, int delta) where TKey : notnull
+        {
+            var n = counts.GetValueOrDefault(key) + delta;
+            if (n > 0) counts[key] = n;
+            else counts.Remove(key);
+        }
+    }
+
+    /// <summary>Whether the listing takes orders: admitted under an offer that has not told the room to stop.</summary>
+    private bool IsSelling(ShelfItem item) =>
+        item.OfferVersion > 0 && !(_live.OfferStops.TryGetValue(item.ProductId, out var stop) && stop >= item.OfferVersion);
+
+    private ShelfItemView ViewOf(ShelfItem item) => item.View(IsSelling(item));
 
     private void EnsureSweepReminder()
     {
@@ -515,7 +571,7 @@ public sealed class LiveRoomGrain(
     {
         RequireOpened();
         return Task.FromResult(_live.Shelf.TryGetValue(productId, out var item)
-            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice)
+            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice, item.FlashSale)
             : new RoomQuote(_live.Status, false, _live.StreamerId, null, 0, 0));
     }
 
@@ -533,8 +589,8 @@ public sealed class LiveRoomGrain(
     private ReserveResult Reserved(ShelfItem item, long unitPrice) =>
         new(ReserveOutcome.Reserved, item.MerchantId, _live.StreamerId, unitPrice, item.SplitPlan, item.StockLeft, _live.City, item.ListPrice, item.Category);
 
-    private ReserveResult Refused(ReserveOutcome outcome, ShelfItem? item = null) =>
-        new(outcome, item?.MerchantId, _live.StreamerId, item?.LivePrice ?? 0, null, item?.StockLeft ?? 0, _live.City, item?.ListPrice ?? 0, item?.Category);
+    private ReserveResult Refused(ReserveOutcome outcome, ShelfItem? item = null, string? detail = null) =>
+        new(outcome, item?.MerchantId, _live.StreamerId, item?.LivePrice ?? 0, null, item?.StockLeft ?? 0, _live.City, item?.ListPrice ?? 0, item?.Category, detail);
 
     private void RequireOpened()
     {
@@ -570,6 +626,6 @@ public sealed class LiveRoomGrain(
     private RoomView View() =>
         new(RoomId, _live.StreamerId, _live.Title, _live.City, _live.Status, _audience.CurrentViewers.Count, _audience.UniqueViewers.Count,
             _audience.Likes, _audience.Comments, _audience.Shares, _gmv, _ordersPaid,
-            _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => i.View()).ToList(),
+            _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(ViewOf).ToList(),
             _audience.RecentComments.ToList(), _live.StartedAt, _live.EndedAt);
 }

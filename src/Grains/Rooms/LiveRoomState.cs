@@ -20,6 +20,12 @@ public sealed class LiveRoomState
     [Id(6)] public DateTimeOffset? StartedAt { get; set; }
     [Id(7)] public DateTimeOffset? EndedAt { get; set; }
     [Id(8)] public Dictionary<string, ShelfItem> Shelf { get; set; } = [];
+    /// <summary>
+    /// Stops sent by distribution offers, by product: listings admitted at this offer version or before take no new
+    /// orders (the offer was withdrawn or its terms changed). Kept apart from the shelf so a stop that overtakes a
+    /// listing in flight still applies to it.
+    /// </summary>
+    [Id(9)] public Dictionary<string, long> OfferStops { get; set; } = [];
 }
 
 [GenerateSerializer]
@@ -42,9 +48,14 @@ public sealed class ShelfItem
     /// <summary>The product's historical average before the current live price was set (what risk compares against).</summary>
     [Id(12)] public long ReferencePrice { get; set; }
     [Id(13)] public string? PriceFlag { get; set; }
+    /// <summary>The distribution offer version this listing was admitted under (0: listed before offers existed, never sells).</summary>
+    [Id(14)] public long OfferVersion { get; set; }
+    /// <summary>A flash sale: the flash-sale burst rule applies to its orders.</summary>
+    [Id(15)] public bool FlashSale { get; set; }
 
-    public ShelfItemView View() =>
-        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan, ReferencePrice, PriceFlag, Category);
+    public ShelfItemView View(bool selling) =>
+        new(ProductId, MerchantId, Name, LivePrice, ListPrice, StockListed, StockLeft, Reserved, Sold, PerOrderLimit, SplitPlan, ReferencePrice, PriceFlag, Category,
+            OfferVersion, selling, FlashSale);
 }
 
 /// <summary>

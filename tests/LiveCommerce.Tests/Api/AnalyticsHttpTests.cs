@@ -68,6 +68,7 @@ public sealed class AnalyticsHttpTests(AnalyticsApiFactory api) : IClassFixture<
         foreach (var (id, price) in new[] { (p2, 3000L), (p3, 8000L) })
         {
             await HttpShop.Ok(shop.Merchant.PutAsJsonAsync($"/v1/products/{id}", new { name = "Item " + id, category = "home", listPrice = price + 1000 }));
+            await shop.PublishOfferAsync(id);
             await HttpShop.Ok(shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{id}", new { livePrice = price, stock = 100, splitPlan = shop.SixLevelPlan() }));
         }
         api.Clock.Advance(TimeSpan.FromHours(10)); // 02:00 UTC + 10 h = 12:00 UTC = 20:00 local

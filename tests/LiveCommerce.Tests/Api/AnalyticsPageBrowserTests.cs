@@ -84,6 +84,7 @@ public sealed class AnalyticsPageBrowserTests(KestrelApiFactory api) : IClassFix
         var shop = await HttpShop.OpenAsync(api, stock: 100, livePrice: 1500);
         var p2 = shop.Prefix + "-p2";
         await HttpShop.Ok(shop.Merchant.PutAsJsonAsync($"/v1/products/{p2}", new { name = "Mug", category = "home", listPrice = 4000 }));
+        await shop.PublishOfferAsync(p2);
         await HttpShop.Ok(shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{p2}", new { livePrice = 3000, stock = 50, splitPlan = shop.SixLevelPlan() }));
         for (var i = 0; i < 12; i++)
         {

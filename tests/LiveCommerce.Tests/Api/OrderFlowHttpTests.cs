@@ -129,6 +129,7 @@ public sealed class OrderFlowHttpTests(ApiFactory api) : IClassFixture<ApiFactor
             new { role = "distributor", accountId = "x5", basisPoints = 100, level = 5 }, new { role = "distributor", accountId = "x6", basisPoints = 100, level = 6 },
             new { role = "distributor", accountId = "x7", basisPoints = 100, level = 7 } } };
         await Merchant(shop).PutAsJsonAsync($"/v1/products/{shop.Prefix}-p2", new { name = "Serum", category = "beauty", listPrice = 5000 });
+        await shop.PublishOfferAsync($"{shop.Prefix}-p2", commissionBasisPoints: 700, sellerFloorBasisPoints: 8800);
         await Expect(await shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{shop.Prefix}-p2", new { livePrice = 4000, stock = 5, splitPlan = sevenLevels }),
             HttpStatusCode.BadRequest, "splitPlan");
         await Expect(await shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{shop.Prefix}-p2", new { livePrice = 4000, stock = -1, splitPlan = shop.SixLevelPlan() }),

@@ -53,6 +53,18 @@ public sealed class RiskEngineTests
         Assert.Equal(expected, RiskEngine.Evaluate(Rules(RiskRuleCatalog.BuyerBurst), Quiet with { BuyerOrdersInLastMinute = orders }, RiskStages.Placement).Verdict);
 
     [Theory]
+    [InlineData(3, true, RiskVerdict.Allow)]
+    [InlineData(4, true, RiskVerdict.Reject)]
+    [InlineData(4, false, RiskVerdict.Review)]
+    public void A_buyer_burst_on_a_flash_sale_is_rejected_by_default_and_elsewhere_reviewed(int orders, bool flashSale, RiskVerdict expected)
+    {
+        var result = RiskEngine.Evaluate(Rules(RiskRuleCatalog.BuyerBurst, RiskRuleCatalog.FlashSaleBuyerBurst),
+            Quiet with { BuyerOrdersInLastMinute = orders, FlashSale = flashSale }, RiskStages.Placement);
+        Assert.Equal(expected, result.Verdict);
+        if (expected == RiskVerdict.Reject) Assert.Contains(result.Hits, h => h.RuleId == RiskRuleCatalog.FlashSaleBuyerBurst && h.Action == RiskAction.Reject);
+    }
+
+    [Theory]
     [InlineData(5, RiskVerdict.Allow)]
     [InlineData(6, RiskVerdict.Review)]
     public void Many_buyers_from_one_ip(int buyers, RiskVerdict expected) =>

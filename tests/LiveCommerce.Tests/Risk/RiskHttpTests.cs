@@ -43,11 +43,8 @@ public sealed class RiskHttpTests(RiskApiFactory api) : IClassFixture<RiskApiFac
         async Task<System.Text.Json.JsonElement> List(string product, long price)
         {
             await Ok(shop.Merchant.PutAsJsonAsync($"/v1/products/{product}", new { name = "Tea", category = "food", listPrice = 10000 }));
-            return await Ok(shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{product}", new
-            {
-                livePrice = price, stock = 10,
-                splitPlan = new { shares = new object[] { new { role = "seller", accountId = shop.MerchantId, basisPoints = 9000 }, new { role = "platform", accountId = "platform", basisPoints = 1000 } } },
-            }));
+            await shop.PublishOfferAsync(product, commissionBasisPoints: 1000, sellerFloorBasisPoints: 8500);
+            return await Ok(shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{product}", new { livePrice = price, stock = 10 }));
         }
         var cheap = await List(shop.Prefix + "-tea31", 6900);
         Assert.Equal(10000, cheap.GetProperty("referencePrice").GetInt64());

@@ -45,6 +45,7 @@ public sealed class HttpShop
         shop.Admin = await api.ClientAs(shop.Prefix + "-admin", "admin");
         await Ok(shop.Streamer.PutAsJsonAsync($"/v1/streamers/{shop.StreamerId}", new { displayName = "Streamer", homeCity = "Hangzhou" }));
         await Ok(shop.Merchant.PutAsJsonAsync($"/v1/products/{shop.ProductId}", new { name = "Face cream", category = "beauty", listPrice = livePrice + livePrice / 5 }));
+        await shop.PublishOfferAsync(shop.ProductId);
         var open = new HttpRequestMessage(HttpMethod.Post, "/v1/rooms") { Content = JsonContent.Create(new { title = "Evening show", city = "Hangzhou" }) };
         open.Headers.Add("Idempotency-Key", shop.Prefix);
         var room = await Read(await shop.Streamer.SendAsync(open), HttpStatusCode.Created);
@@ -54,6 +55,15 @@ public sealed class HttpShop
         if (startLive) await Ok(shop.Streamer.PostAsync($"/v1/rooms/{shop.RoomId}/start", null));
         return shop;
     }
+
+    /// <summary>
+    /// The merchant publishes a distribution offer for one of its products, open to this shop's streamer. The defaults
+    /// fit <see cref="SixLevelPlan"/>: a 4,500 bp commission for the selling side, the seller keeps 5,000 bp (the
+    /// platform fee is 500 bp).
+    /// </summary>
+    public Task<JsonElement> PublishOfferAsync(string productId, int commissionBasisPoints = 4500, int sellerFloorBasisPoints = 5000) =>
+        Ok(Merchant.PutAsJsonAsync($"/v1/merchants/{MerchantId}/offers/{productId}",
+            new { commissionBasisPoints, sellerFloorBasisPoints, streamerIds = new[] { StreamerId } }));
 
     public async Task<HttpClient> BuyerAsync(string name, string city = "Hangzhou")
     {

@@ -1,3 +1,4 @@
+using LiveCommerce.Contracts.Offers;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Contracts.Rooms;
@@ -30,15 +31,27 @@ public sealed class ShopScenario(IGrainFactory grains, string? prefix = null, st
         new SplitShare(PartyRole.Distributor, DistributorId(3), 500, 3), new SplitShare(PartyRole.Distributor, DistributorId(4), 300, 4),
         new SplitShare(PartyRole.Distributor, DistributorId(5), 250, 5), new SplitShare(PartyRole.Distributor, DistributorId(6), 150, 6)]);
 
-    public async Task SetUpAsync(int stock, long livePrice = 9900, SplitPlan? plan = null, int? perOrderLimit = null, string city = "Hangzhou")
+    public async Task SetUpAsync(int stock, long livePrice = 9900, SplitPlan? plan = null, int? perOrderLimit = null, string city = "Hangzhou",
+        bool flashSale = false)
     {
+        plan ??= DefaultPlan();
         await grains.GetGrain<IStreamerGrain>(StreamerId).CreateProfile(new CreateStreamerProfile("Streamer " + Prefix, city));
         // List price a sixth above the live price: a normal live discount, far from the price-deviation rule.
         await grains.GetGrain<IProductGrain>(ProductId).Create(MerchantId, new CreateProduct("Lipstick", "beauty", livePrice + livePrice / 5));
+        await PublishOfferFor(plan);
         await Room.Open(StreamerId, new OpenRoom("Flash sale", city));
-        await Room.ListProduct(StreamerId, new ListProduct(ProductId, livePrice, stock, plan ?? DefaultPlan(), perOrderLimit));
+        await Room.ListProduct(StreamerId, new ListProduct(ProductId, livePrice, stock, plan, perOrderLimit, flashSale));
         await Room.StartLive(StreamerId);
     }
+
+    /// <summary>
+    /// The merchant publishes the offer that <paramref name="plan"/> is the listing of: its streamer and distributor
+    /// shares are the commission, its seller share the floor (open to this scenario's streamer).
+    /// </summary>
+    public Task<OfferView> PublishOfferFor(SplitPlan plan, string? productId = null) =>
+        grains.GetGrain<IDistributionOfferGrain>(productId ?? ProductId).Publish(MerchantId, new PublishOffer(
+            plan.Shares.Where(s => s.Role is PartyRole.Streamer or PartyRole.Distributor).Sum(s => s.BasisPoints),
+            plan.Shares.Single(s => s.Role == PartyRole.Seller).BasisPoints, false, [StreamerId]));
 
     public async Task<string[]> RegisterBuyersAsync(int count, string city = "Hangzhou")
     {

@@ -20,6 +20,12 @@ public sealed class SplitPolicy
     /// <summary>Smallest platform fee, in basis points.</summary>
     public int MinPlatformFeeBasisPoints { get; set; } = 100;
 
+    /// <summary>
+    /// The platform fee of a plan derived from a merchant's distribution offer, in basis points (at least
+    /// <see cref="MinPlatformFeeBasisPoints"/>): the seller keeps what the selling side's commission and this fee leave.
+    /// </summary>
+    public int PlatformFeeBasisPoints { get; set; } = 500;
+
     /// <summary>The platform's settlement account, which must receive the platform share.</summary>
     public string PlatformAccountId { get; set; } = "platform";
 

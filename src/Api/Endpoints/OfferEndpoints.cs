@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Offers;
+
+namespace LiveCommerce.Api.Endpoints;
+
+/// <summary>
+/// Merchant distribution offers (the brand track of "brand account + influencer distribution"): a merchant publishes
+/// an offer for its product, streamers list the product under it, the merchant sees which rooms sell it and can
+/// withdraw it, which stops new orders in every room that listed it.
+/// </summary>
+public static class OfferEndpoints
+{
+    public sealed record OfferRequest(int? CommissionBasisPoints, int? SellerFloorBasisPoints, bool? OpenToAll, IReadOnlyList<string>? StreamerIds);
+
+    public static void MapOfferEndpoints(this RouteGroupBuilder v1)
+    {
+        var offers = v1.MapGroup("/merchants/{merchantId}/offers").WithTags("Offers");
+
+        offers.MapPut("/{productId}", async (string merchantId, string productId, OfferRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            // Consent is the merchant's own: an admin cannot publish terms for it.
+            var merchant = ActingMerchant(http.User, merchantId, adminMay: false);
+            var command = new PublishOffer(RequestHelpers.Require(body.CommissionBasisPoints, "commissionBasisPoints"),
+                RequestHelpers.Require(body.SellerFloorBasisPoints, "sellerFloorBasisPoints"), body.OpenToAll ?? false, body.StreamerIds ?? []);
+            return Results.Ok(await Offer(grains, productId).Publish(merchant, command));
+        }).RequireAuthorization("authenticated");
+
+        // Withdrawing stops new orders in every room that listed the product; orders already placed keep their plan.
+        // An admin may take an offer down for the merchant.
+        offers.MapDelete("/{productId}", async (string merchantId, string productId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await Offer(grains, productId).Withdraw(ActingMerchant(http.User, merchantId, adminMay: true))))
+            .RequireAuthorization("authenticated");
+
+        offers.MapGet("/{productId}", async (string merchantId, string productId, HttpContext http, IGrainFactory grains) =>
+        {
+            var merchant = ActingMerchant(http.User, merchantId, adminMay: true);
+            var offer = await Offer(grains, productId).Get();
+            return offer.MerchantId == merchant ? Results.Ok(offer) : throw DomainException.NotFound("offer", productId);
+        }).RequireAuthorization("authenticated");
+
+        // The merchant's offers, each with the rooms that listed it.
+        offers.MapGet("/", async (string merchantId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>
+        {
+            var merchant = ActingMerchant(http.User, merchantId, adminMay: true);
+            var (o, l) = RequestHelpers.Paging(offset, limit);
+            return Results.Ok(await grains.Ref<IMerchantOffersGrain>(merchant).List(o, l));
+        }).RequireAuthorization("authenticated");
+
+        // What a streamer needs to choose a product (选品): the terms, whether the offer is open to the caller; not the
+        // merchant's list of streamers or rooms.
+        v1.MapGet("/products/{productId}/offer", async (string productId, HttpContext http, IGrainFactory grains) =>
+        {
+            var offer = await Offer(grains, productId).Get();
+            var me = http.User.Subject();
+            return Results.Ok(new
+            {
+                offer.ProductId, offer.MerchantId, offer.Status, offer.Version, offer.CommissionBasisPoints, offer.SellerFloorBasisPoints, offer.OpenToAll,
+                OpenToMe = offer.Status == OfferStatus.Published && (offer.OpenToAll || offer.StreamerIds.Contains(me)),
+            });
+        }).WithTags("Offers").RequireAuthorization("authenticated");
+    }
+
+    /// <summary>
+    /// The one place offer routes check who calls: a merchant acts only as itself (and the product grain checks the
+    /// product is that merchant's); admins only where <paramref name="adminMay"/>.
+    /// </summary>
+    private static string ActingMerchant(ClaimsPrincipal user, string merchantId, bool adminMay)
+    {
+        Ids.Require(merchantId, "merchantId");
+        if (!(user.IsInRole(Roles.Merchant) || adminMay && user.IsAdmin()))
+            throw DomainException.Forbidden(adminMay ? "Only the merchant or an admin may do this." : "Only the merchant may do this.");
+        user.EnsureIsOrAdmin(merchantId);
+        return merchantId;
+    }
+
+    private static IDistributionOfferGrain Offer(IGrainFactory grains, string productId) =>
+        grains.Ref<IDistributionOfferGrain>(Ids.Require(productId, "productId"));
+}

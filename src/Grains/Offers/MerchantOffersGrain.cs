@@ -1,0 +1,45 @@
+using LiveCommerce.Contracts.Offers;
+using LiveCommerce.Grains.Hosting;
+
+namespace LiveCommerce.Grains.Offers;
+
+[GenerateSerializer]
+public sealed class MerchantOffersState
+{
+    /// <summary>Products the merchant published an offer for, sorted.</summary>
+    [Id(0)] public List<string> ProductIds { get; set; } = [];
+}
+
+/// <summary>The index of a merchant's offers (key: merchant id); each offer's terms and rooms stay in its own grain.</summary>
+public sealed class MerchantOffersGrain(
+    [PersistentState("merchantOffers", StorageNames.Rooms)] IPersistentState<MerchantOffersState> state) : Grain, IMerchantOffersGrain
+{
+    public async Task Register(string productId)
+    {
+        Ids.Require(productId, "productId");
+        var ids = state.State.ProductIds;
+        var at = ids.BinarySearch(productId, StringComparer.Ordinal);
+        if (at >= 0) return;
+        ids.Insert(~at, productId);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            ids.Remove(productId);
+            throw;
+        }
+    }
+
+    public async Task<OfferPage> List(int offset, int limit)
+    {
+        if (offset < 0) throw DomainException.Invalid("offset", "offset must not be negative.");
+        if (limit is < 1 or > 100) throw DomainException.Invalid("limit", "limit must be between 1 and 100.");
+        var ids = state.State.ProductIds;
+        var page = ids.Skip(offset).Take(limit).ToList();
+        var offers = await Task.WhenAll(page.Select(id => GrainFactory.Ref<IDistributionOfferGrain>(id).Find()));
+        // An id whose offer write failed after it was registered has no offer: skipped.
+        return new OfferPage(offers.OfType<OfferView>().ToList(), ids.Count);
+    }
+}
