@@ -92,3 +92,21 @@ public sealed class HoardingTests(PaymentsFixture fixture) : IClassFixture<Payme
         fixture.Clock.Advance(TimeSpan.FromMinutes(2));
     }
 }
+
+/// <summary>The hoarding cap as the front door answers it.</summary>
+public sealed class HoardingHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task A_third_unpaid_order_for_a_product_is_a_409_problem_with_a_code_and_takes_no_stock()
+    {
+        var shop = await HttpShop.OpenAsync(api, stock: 10);
+        var buyer = await shop.BuyerAsync("hoarder");
+        await HttpShop.Read(await shop.PlaceAsync(buyer, "o1"), System.Net.HttpStatusCode.Created);
+        await HttpShop.Read(await shop.PlaceAsync(buyer, "o2"), System.Net.HttpStatusCode.Created);
+        var third = await HttpShop.Read(await shop.PlaceAsync(buyer, "o3"), System.Net.HttpStatusCode.Conflict);
+        Assert.Equal("order.open_orders_limit", third.GetProperty("code").GetString());
+        Assert.Contains("2 unpaid order(s) for this product", third.GetProperty("detail").GetString());
+        var shelf = (await HttpShop.Ok(buyer.GetAsync($"/v1/rooms/{shop.RoomId}"))).GetProperty("shelf")[0];
+        Assert.Equal((8, 2), (shelf.GetProperty("stockLeft").GetInt32(), shelf.GetProperty("reserved").GetInt32()));
+    }
+}
