@@ -11,6 +11,11 @@ public sealed class MerchantOffersState
 }
 
 /// <summary>The index of a merchant's offers (key: merchant id); each offer's terms and rooms stay in its own grain.</summary>
+/// <remarks>
+/// Reentrant: a listing waits for the offers it reads, and an offer being published for the first time waits for
+/// <see cref="Register"/>; without interleaving the two would wait for each other until the call timed out.
+/// </remarks>
+[Orleans.Concurrency.Reentrant]
 public sealed class MerchantOffersGrain(
     [PersistentState("merchantOffers", StorageNames.Rooms)] IPersistentState<MerchantOffersState> state) : Grain, IMerchantOffersGrain
 {
@@ -27,7 +32,8 @@ public sealed class MerchantOffersGrain(
         }
         catch
         {
-            ids.Remove(productId);
+            // Memory may now hold what no write persisted (interleaved registrations too): reload from storage.
+            DeactivateOnIdle();
             throw;
         }
     }
@@ -37,7 +43,7 @@ public sealed class MerchantOffersGrain(
         if (offset < 0) throw DomainException.Invalid("offset", "offset must not be negative.");
         if (limit is < 1 or > 100) throw DomainException.Invalid("limit", "limit must be between 1 and 100.");
         var ids = state.State.ProductIds;
-        var page = ids.Skip(offset).Take(limit).ToList();
+        var page = ids.Skip(offset).Take(limit).ToList(); // a copy: registrations may interleave with the reads below
         var offers = await Task.WhenAll(page.Select(id => GrainFactory.Ref<IDistributionOfferGrain>(id).Find()));
         // An id whose offer write failed after it was registered has no offer: skipped.
         return new OfferPage(offers.OfType<OfferView>().ToList(), ids.Count);
