@@ -64,3 +64,53 @@ public sealed class OfferGrainTests(PaymentsFixture fixture) : IClassFixture<Pay
         Assert.Equal(PlaceOutcome.OfferWithdrawn, inSecond.Outcome);
     }
 }
+
+/// <summary>Rooms refuse the offer's stops while <see cref="FailingStops.Fail"/> is set (a room on a silo that is down).</summary>
+public sealed class FailingStopsFixture : PaymentsFixture
+{
+    protected override void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
+        base.ConfigureServices(services);
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<IIncomingGrainCallFilter, FailingStops>(services);
+    }
+}
+
+public sealed class FailingStops : IIncomingGrainCallFilter
+{
+    public static volatile bool Fail;
+
+    public Task Invoke(IIncomingGrainCallContext context) =>
+        Fail && context.InterfaceMethod?.Name == nameof(ILiveRoomGrain.StopOffer)
+            ? throw new InvalidOperationException("room unavailable (test)")
+            : context.Invoke();
+}
+
+public sealed class OfferStopRetryTests(FailingStopsFixture fixture) : IClassFixture<FailingStopsFixture>
+{
+    [Fact]
+    public async Task A_stop_a_room_could_not_take_is_delivered_later_and_then_stops_new_orders()
+    {
+        var shop = new ShopScenario(fixture.Client, platformAccountId: fixture.PlatformAccountId);
+        await shop.SetUpAsync(stock: 10);
+        var buyers = await shop.RegisterBuyersAsync(2);
+        var offer = fixture.Client.GetGrain<IDistributionOfferGrain>(shop.ProductId);
+        FailingStops.Fail = true;
+        try
+        {
+            var withdrawn = await offer.Withdraw(shop.MerchantId);
+            Assert.Equal((OfferStatus.Withdrawn, false, false), (withdrawn.Status, withdrawn.Rooms.Single().Selling, withdrawn.Rooms.Single().StopDelivered));
+        }
+        finally
+        {
+            FailingStops.Fail = false;
+        }
+        // The offer retries on its own; once the room has the stop, it takes no new order.
+        var deadline = Environment.TickCount64 + 20_000;
+        while (!(await offer.Get()).Rooms.Single().StopDelivered)
+        {
+            Assert.True(Environment.TickCount64 < deadline, "the stop was not delivered again");
+            await Task.Delay(200);
+        }
+        Assert.Equal(PlaceOutcome.OfferWithdrawn, (await shop.PlaceAsync(buyers[1])).Outcome);
+    }
+}
