@@ -83,6 +83,7 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
     public PostingEffect Apply(AccountPosting posting, bool? knownToLedger, List<LedgerLine> ledger)
     {
         if (posting.Amount < 0) throw new ArgumentOutOfRangeException(nameof(posting), "posting amounts are never negative");
+        // Arithmetic below is checked: a balance that would overflow throws instead of wrapping.
         state.Exists = true;
         if (state.Open.TryGetValue(posting.OrderId, out var share))
         {
@@ -103,8 +104,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
                 return ApplyNewCredit(posting, ledger);
             case PostingKind.Refund:
                 // The share was settled (it left the open map): claw the refund back from the available balance.
-                state.Available -= posting.Amount;
-                state.TotalReversed += posting.Amount;
+                state.Available = checked(state.Available - posting.Amount);
+                state.TotalReversed = checked(state.TotalReversed + posting.Amount);
                 ledger.Add(Line(posting, "clawback", -posting.Amount));
                 return PostingEffect.Applied;
             default:
@@ -118,6 +119,9 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
     private PostingEffect ApplyNewCredit(AccountPosting posting, List<LedgerLine> ledger)
     {
         var onHold = posting.Kind == PostingKind.CreditOnHold;
+        // Totals first: a credit that would overflow a balance throws before anything changes.
+        var credited = checked(state.TotalCredited + posting.Amount);
+        var bucket = checked((onHold ? state.OnHold : state.Pending) + posting.Amount);
         state.Changed.Add(posting.OrderId);
         state.Open[posting.OrderId] = new OpenShare
         {
@@ -128,8 +132,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
             OnHold = onHold ? posting.Amount : 0,
             LastSequence = posting.Sequence,
         };
-        if (onHold) state.OnHold += posting.Amount; else state.Pending += posting.Amount;
-        state.TotalCredited += posting.Amount;
+        if (onHold) state.OnHold = bucket; else state.Pending = bucket;
+        state.TotalCredited = credited;
         ledger.Add(Line(posting, onHold ? "credit_on_hold" : "credit_pending", posting.Amount));
         return PostingEffect.Applied;
     }
@@ -145,10 +149,10 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
 
             case PostingKind.ReleaseHold:
                 var released = share.OnHold;
-                share.Pending += released;
+                share.Pending = checked(share.Pending + released);
                 share.OnHold = 0;
-                state.OnHold -= released;
-                state.Pending += released;
+                state.OnHold = checked(state.OnHold - released);
+                state.Pending = checked(state.Pending + released);
                 ledger.Add(Line(posting, "release_hold", released));
                 return PostingEffect.Applied;
 
@@ -163,13 +167,13 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
                 var fromHold = Math.Min(amount, share.OnHold);
                 var fromPending = Math.Min(amount - fromHold, share.Pending);
                 var clawback = amount - fromHold - fromPending; // only if the order asks for more than this account holds for it
-                share.OnHold -= fromHold;
-                share.Pending -= fromPending;
-                share.Refunded += amount;
-                state.OnHold -= fromHold;
-                state.Pending -= fromPending;
-                state.Available -= clawback;
-                state.TotalReversed += amount;
+                share.OnHold = checked(share.OnHold - fromHold);
+                share.Pending = checked(share.Pending - fromPending);
+                share.Refunded = checked(share.Refunded + amount);
+                state.OnHold = checked(state.OnHold - fromHold);
+                state.Pending = checked(state.Pending - fromPending);
+                state.Available = checked(state.Available - clawback);
+                state.TotalReversed = checked(state.TotalReversed + amount);
                 ledger.Add(Line(posting, "refund", -amount));
                 if (share.Pending == 0 && share.OnHold == 0) state.Open.Remove(share.OrderId);
                 return PostingEffect.Applied;
@@ -199,8 +203,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
             state.Open.Remove(share.OrderId);
             state.Changed.Add(share.OrderId);
             if (share.Pending == 0) continue;
-            state.Pending -= share.Pending;
-            state.Available += share.Pending;
+            state.Pending = checked(state.Pending - share.Pending);
+            state.Available = checked(state.Available + share.Pending);
             lines.Add(new SettlementLineView(share.OrderId, share.Share, share.BasisPoints, share.Refunded, share.Pending));
             ledger.Add(new LedgerLine($"{batchId}:{share.OrderId}", accountId, share.OrderId, "settle", share.Pending, cutoff, batchId));
         }
@@ -218,8 +222,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
         if (amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
         if (amount > state.Available)
             throw DomainException.Conflict("account.insufficient_funds", $"Only {state.Available} fen are available.");
-        state.Available -= amount;
-        state.PaidOut += amount;
+        state.Available = checked(state.Available - amount);
+        state.PaidOut = checked(state.PaidOut + amount);
         state.RecentPayouts[payoutId] = at;
         ledger.Add(new LedgerLine($"payout:{accountId}:{payoutId}", accountId, null, "payout", -amount, at, null));
         return true;
