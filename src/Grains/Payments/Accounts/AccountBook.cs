@@ -21,7 +21,8 @@ public sealed class AccountState
     /// <summary>Shares not yet settled, by order id. Settled or fully refunded shares leave this map.</summary>
     public Dictionary<string, OpenShare> Open { get; set; } = [];
     public int BatchSequence { get; set; }
-    public Dictionary<string, DateTimeOffset> RecentPayouts { get; set; } = [];
+    /// <summary>Payouts of the last 90 days by payout id (the Idempotency-Key), for replays.</summary>
+    public Dictionary<string, PayoutRecord> RecentPayouts { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public int Anomalies { get; set; }
 
@@ -33,7 +34,7 @@ public sealed class AccountState
     {
         Exists = Exists, CycleDays = CycleDays, Pending = Pending, OnHold = OnHold, Available = Available, PaidOut = PaidOut,
         TotalCredited = TotalCredited, TotalReversed = TotalReversed, BatchSequence = BatchSequence,
-        RecentPayouts = new Dictionary<string, DateTimeOffset>(RecentPayouts), CreatedAt = CreatedAt, Anomalies = Anomalies,
+        RecentPayouts = new Dictionary<string, PayoutRecord>(RecentPayouts), CreatedAt = CreatedAt, Anomalies = Anomalies,
     };
 }
 
@@ -52,6 +53,9 @@ public sealed class OpenShare
 
     public OpenShare Copy() => (OpenShare)MemberwiseClone();
 }
+
+/// <summary>A payout as remembered for idempotency. Amount is null for records written before amounts were kept.</summary>
+public sealed record PayoutRecord(DateTimeOffset At, long? Amount);
 
 /// <summary>A line for the append-only ledger.</summary>
 public sealed record LedgerLine(string EntryId, string AccountId, string? OrderId, string Kind, long Amount, DateTimeOffset At, string? BatchId);
@@ -213,18 +217,25 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
         return new SettlementBatch(batchId, accountId, date, cutoff, lines);
     }
 
-    /// <summary>Pays out available money. Returns false when this payout id was already applied.</summary>
+    /// <summary>
+    /// Pays out available money. Returns false when this payout id was already applied for the same amount; the same
+    /// id with another amount is a conflict (the caller must not believe a payout that did not happen).
+    /// </summary>
     public bool Payout(string payoutId, long amount, DateTimeOffset at, List<LedgerLine> ledger)
     {
-        foreach (var old in state.RecentPayouts.Where(p => p.Value < at.AddDays(-90)).Select(p => p.Key).ToList())
+        foreach (var old in state.RecentPayouts.Where(p => p.Value.At < at.AddDays(-90)).Select(p => p.Key).ToList())
             state.RecentPayouts.Remove(old);
-        if (state.RecentPayouts.ContainsKey(payoutId)) return false;
+        if (state.RecentPayouts.TryGetValue(payoutId, out var done))
+        {
+            if (done.Amount is null || done.Amount == amount) return false;
+            throw DomainException.Conflict("idempotency.key_reused", $"This payout key was already used for {done.Amount} fen.");
+        }
         if (amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
         if (amount > state.Available)
             throw DomainException.Conflict("account.insufficient_funds", $"Only {state.Available} fen are available.");
         state.Available = checked(state.Available - amount);
         state.PaidOut = checked(state.PaidOut + amount);
-        state.RecentPayouts[payoutId] = at;
+        state.RecentPayouts[payoutId] = new PayoutRecord(at, amount);
         ledger.Add(new LedgerLine($"payout:{accountId}:{payoutId}", accountId, null, "payout", -amount, at, null));
         return true;
     }
