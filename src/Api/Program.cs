@@ -35,6 +35,8 @@ builder.Services.AddLiveCommerceHealth(options);
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<ClientIpResolver>();
 builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
+// The payment callback checks amounts against the same limit as the orders (LiveCommerce:Orders:MaxPaymentAmount).
+builder.Services.AddOptions<LiveCommerce.Grains.Common.OrderPolicy>().BindConfiguration(LiveCommerce.Grains.Common.OrderPolicy.Section);
 
 var app = builder.Build();
 

@@ -34,7 +34,9 @@ public static class AdminEndpoints
             Results.Ok(new { confirmed = await grains.Ref<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue() }));
 
         admin.MapPost("/repurchase-plans/{buyerId}/{productId}/run", async (string buyerId, string productId, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{Ids.Require(buyerId, "buyerId")}:{Ids.Require(productId, "productId")}").RunDue()));
+            Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{Ids.Require(buyerId, "buyerId")}:{Ids.Require(productId, "productId")}").RunDue()))
+            .WithDescription("Runs a repurchase plan's due order now. 409 repurchase.not_due (currentState: the ISO time it is due) when " +
+                "the period's order is not due yet, 409 repurchase.revoked when the buyer revoked the plan; it never buys ahead of its period.");
 
         admin.MapPost("/rooms/{roomId}/expire-reservations", async (string roomId, IGrainFactory grains) =>
             Results.Ok(new { released = await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).ExpireDueReservations() }));

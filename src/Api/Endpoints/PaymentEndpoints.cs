@@ -5,6 +5,8 @@ using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Payments.Reconciliation;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace LiveCommerce.Api.Endpoints;
@@ -14,6 +16,9 @@ public static class PaymentEndpoints
     /// <summary>Signed callbacks older or newer than this are refused (replay protection).</summary>
     public static readonly TimeSpan SignatureTolerance = TimeSpan.FromMinutes(5);
 
+    /// <summary>Largest callback body read (a real callback is a few hundred bytes).</summary>
+    public const int MaxCallbackBytes = 8 * 1024;
+
     public sealed record CompleteRequest(bool? Succeed, long? Amount);
     public sealed record ReconcileRequest(DateTimeOffset? From, DateTimeOffset? To);
 
@@ -21,14 +26,23 @@ public static class PaymentEndpoints
     {
         var payments = v1.MapGroup("/payments").WithTags("Payments");
 
-        // The provider's callback. Anonymous but signed: a bad or missing signature is 401 and changes nothing.
+        // The provider's callback. Anonymous but signed: a missing or malformed signature header is 401 before any of
+        // the body is read; a body over MaxCallbackBytes is 413 and is not read further; a bad signature is 401.
+        // A verified callback is only a notification: the order believes it once the provider confirms the payment as
+        // one of the order's own attempts for the amount due. Otherwise 409 (payment.unknown_attempt,
+        // payment.amount_mismatch, payment.not_confirmed), nothing changes, and it is recorded for reconciliation.
         // Idempotent by payment id; acknowledging with 200 stops the provider's retries.
-        payments.MapPost("/callbacks/sandbox", async (HttpContext http, IGrainFactory grains, IOptions<SandboxGatewayOptions> options, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
+        payments.MapPost("/callbacks/sandbox", async (HttpContext http, IGrainFactory grains, IOptions<SandboxGatewayOptions> options,
+            IOptions<OrderPolicy> orderPolicy, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
         {
-            using var buffer = new MemoryStream();
-            await http.Request.Body.CopyToAsync(buffer);
-            var body = buffer.ToArray();
-            if (!CallbackSignature.Verify(options.Value.CallbackSecret, http.Request.Headers[CallbackSignature.Header], body, clock.GetUtcNow(), SignatureTolerance))
+            var now = clock.GetUtcNow();
+            string? signature = http.Request.Headers[CallbackSignature.Header];
+            if (!CallbackSignature.IsWellFormed(signature, now, SignatureTolerance))
+                return Results.Problem(statusCode: 401, title: "Missing, malformed or expired callback signature.");
+            var body = await ReadBoundedAsync(http);
+            if (body is null)
+                return Results.Problem(statusCode: 413, title: "Callback too large.", detail: $"A callback body is at most {MaxCallbackBytes} bytes.");
+            if (!CallbackSignature.Verify(options.Value.CallbackSecret, signature, body, now, SignatureTolerance))
                 return Results.Problem(statusCode: 401, title: "Invalid callback signature.");
 
             PaymentCallback? callback;
@@ -42,19 +56,37 @@ public static class PaymentEndpoints
             if (callback.Type == PaymentCallback.Processing) return Results.Ok(new { acknowledged = true, outcome = "ignored" });
             if (callback.Type is not (PaymentCallback.Succeeded or PaymentCallback.Failed))
                 throw DomainException.Invalid("type", $"Unknown callback type '{callback.Type}'.");
-            var applied = await grains.Ref<IOrderGrain>(callback.OrderId).ApplyPaymentResult(new PaymentResult(
-                callback.PaymentId, callback.OrderId, callback.Amount, callback.Type == PaymentCallback.Succeeded, callback.OccurredAt, "callback"));
+            var succeeded = callback.Type == PaymentCallback.Succeeded;
+            orderPolicy.Value.RequirePaymentAmount(callback.Amount, succeeded);
+            var result = new PaymentResult(callback.PaymentId, callback.OrderId, callback.Amount, succeeded, callback.OccurredAt, "callback");
+            var applied = await grains.Ref<IOrderGrain>(callback.OrderId).ApplyPaymentResult(result);
+
+            var refusal = applied.Outcome switch
+            {
+                PaymentApplyOutcome.UnknownPayment => ("payment.unknown_attempt", "The provider does not confirm this payment as one the order opened."),
+                PaymentApplyOutcome.AmountMismatch => ("payment.amount_mismatch", "The amount is not the one the provider recorded for the amount due."),
+                PaymentApplyOutcome.NotConfirmed => ("payment.not_confirmed", "The provider does not confirm this result."),
+                _ => default,
+            };
+            if (refusal.Item1 is not null || applied.Outcome == PaymentApplyOutcome.RefundedAmountMismatch)
+            {
+                // Recorded (persisted) before answering, so operators see every notification that moved no money.
+                var reason = refusal.Item1 ?? "payment.captured_other_amount_refunded";
+                await grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey).RecordUnmatched(new UnmatchedPayment(
+                    now, "callback", callback.PaymentId, callback.OrderId, callback.Amount, succeeded, reason));
+            }
+            if (refusal.Item1 is { } code) throw DomainException.Conflict(code, refusal.Item2);
             return Results.Ok(new { acknowledged = true, outcome = applied.Outcome });
         }).AllowAnonymous();
 
         v1.MapGet("/admin/reconciliation", async (IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<IPaymentReconciliationGrain>("sandbox").GetStatus()))
+            Results.Ok(await grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey).GetStatus()))
             .RequireAuthorization(Roles.Admin).WithTags("Payments");
 
         // Runs reconciliation now: over [from, to) when given, otherwise over everything since the last checkpoint.
         v1.MapPost("/admin/reconciliation/runs", async (ReconcileRequest? body, IGrainFactory grains) =>
         {
-            var grain = grains.Ref<IPaymentReconciliationGrain>("sandbox");
+            var grain = grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey);
             if (body?.From is null && body?.To is null) return Results.Ok(await grain.RunDue());
             var from = RequestHelpers.Require(body.From, "from");
             var to = RequestHelpers.Require(body.To, "to");
@@ -68,5 +100,21 @@ public static class PaymentEndpoints
         v1.MapPost("/sandbox/payments/{paymentId}/complete", async (string paymentId, CompleteRequest? body, IGrainFactory grains) =>
             Results.Ok(await grains.Ref<ISandboxPaymentGrain>(Ids.Require(paymentId, "paymentId")).Complete(body?.Succeed ?? true, body?.Amount)))
             .RequireAuthorization(Roles.Admin).WithTags("Sandbox");
+    }
+
+    /// <summary>
+    /// Reads the body only up to <see cref="MaxCallbackBytes"/>: null when it is longer (by its Content-Length, or
+    /// once one byte more has arrived), so an anonymous caller cannot make the front door buffer megabytes.
+    /// </summary>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxCallbackBytes) return null;
+        var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (limit is { IsReadOnly: false }) limit.MaxRequestBodySize = MaxCallbackBytes + 1;
+        var buffer = new byte[MaxCallbackBytes + 1];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await http.Request.Body.ReadAsync(buffer.AsMemory(read), http.RequestAborted)) > 0) read += n;
+        return read > MaxCallbackBytes ? null : buffer[..read];
     }
 }

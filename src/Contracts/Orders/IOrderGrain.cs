@@ -35,7 +35,11 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Opens a payment at the gateway for the amount due (or returns the one already open).</summary>
     Task<PaymentStarted> StartPayment(string buyerId);
 
-    /// <summary>Applies a verified gateway result (callback or reconciliation). Idempotent by payment id.</summary>
+    /// <summary>
+    /// Applies a gateway result (callback or reconciliation) once the provider confirms it for one of this order's
+    /// own attempts and the amount due; anything else is answered with a refusal outcome and changes nothing.
+    /// Idempotent by payment id. An amount out of range is a validation error.
+    /// </summary>
     Task<PaymentApplied> ApplyPaymentResult(PaymentResult result);
 
     Task<OrderView> Cancel(string buyerId);
@@ -177,7 +181,7 @@ public sealed record PaymentStarted(
     [property: Id(3)] string Gateway,
     [property: Id(4)] DateTimeOffset CreatedAt);
 
-/// <summary>A payment's final result as the gateway reports it (already signature-checked).</summary>
+/// <summary>A payment's final result as the gateway notified it (signature-checked, not yet confirmed by the provider).</summary>
 [GenerateSerializer, Immutable]
 public sealed record PaymentResult(
     [property: Id(0)] string PaymentId,
@@ -199,8 +203,17 @@ public enum PaymentApplyOutcome
     RefundedCancelledOrder = 3,
     /// <summary>Another payment already paid the order: this one is refunded in full.</summary>
     RefundedDuplicate = 4,
-    /// <summary>The payment is not one this order opened.</summary>
+    /// <summary>The provider does not confirm the payment as one of this order's own attempts: nothing changed.</summary>
     UnknownPayment = 5,
+    /// <summary>The result's amount is not the provider's, or the payment was not opened for the amount due: nothing changed.</summary>
+    AmountMismatch = 6,
+    /// <summary>The provider does not (yet) confirm the result's status: nothing changed.</summary>
+    NotConfirmed = 7,
+    /// <summary>
+    /// The provider confirms this order's attempt captured another amount than asked: the money is not credited,
+    /// it is refunded in full, and the order can still be paid.
+    /// </summary>
+    RefundedAmountMismatch = 8,
 }
 
 [GenerateSerializer, Immutable]

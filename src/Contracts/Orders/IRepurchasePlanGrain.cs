@@ -15,7 +15,11 @@ public interface IRepurchasePlanGrain : IGrainWithStringKey
     [Orleans.Concurrency.ReadOnly]
     Task<RepurchasePlanView> Get();
 
-    /// <summary>Places and pays the repeat order if one is due (the reminder calls this; operators may too).</summary>
+    /// <summary>
+    /// Places and pays the repeat order that is due now (operators; the plan's reminder runs it on its own). Refused
+    /// with a conflict when the plan is revoked (<c>repurchase.revoked</c>) or not due yet (<c>repurchase.not_due</c>,
+    /// current state: the time it is due): an early run would buy a period in advance.
+    /// </summary>
     Task<RepurchasePlanView> RunDue();
 }
 

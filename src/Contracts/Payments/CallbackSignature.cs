@@ -22,20 +22,33 @@ public static class CallbackSignature
     /// <summary>True when <paramref name="header"/> is a valid signature of <paramref name="body"/> made within <paramref name="tolerance"/> of <paramref name="now"/>.</summary>
     public static bool Verify(string secret, string? header, ReadOnlySpan<byte> body, DateTimeOffset now, TimeSpan tolerance)
     {
-        if (string.IsNullOrEmpty(header)) return false;
-        string? t = null, v1 = null;
+        if (!TryParse(header, now, tolerance, out var t, out var given)) return false;
+        return CryptographicOperations.FixedTimeEquals(Mac(secret, t, body), given);
+    }
+
+    /// <summary>
+    /// True when <paramref name="header"/> is well formed (a timestamp within <paramref name="tolerance"/> of
+    /// <paramref name="now"/> and a 32-byte hex MAC), before any body is read: callers refuse anything else cheaply.
+    /// </summary>
+    public static bool IsWellFormed(string? header, DateTimeOffset now, TimeSpan tolerance) => TryParse(header, now, tolerance, out _, out _);
+
+    private static bool TryParse(string? header, DateTimeOffset now, TimeSpan tolerance, out string t, out byte[] mac)
+    {
+        (t, mac) = ("", []);
+        if (string.IsNullOrEmpty(header) || header.Length > 256) return false;
+        string? time = null, v1 = null;
         foreach (var part in header.Split(',', StringSplitOptions.TrimEntries))
         {
-            if (part.StartsWith("t=", StringComparison.Ordinal)) t = part[2..];
+            if (part.StartsWith("t=", StringComparison.Ordinal)) time = part[2..];
             else if (part.StartsWith("v1=", StringComparison.Ordinal)) v1 = part[3..];
         }
-        if (t is null || v1 is null || !long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
+        if (time is null || v1 is null || v1.Length != 64 || !long.TryParse(time, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
         if (seconds < 0 || seconds > 253402300799) return false;
         if ((now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > tolerance) return false;
-        byte[] given;
-        try { given = Convert.FromHexString(v1); }
+        try { mac = Convert.FromHexString(v1); }
         catch (FormatException) { return false; }
-        return CryptographicOperations.FixedTimeEquals(Mac(secret, t, body), given);
+        t = time;
+        return true;
     }
 
     private static byte[] Mac(string secret, string t, ReadOnlySpan<byte> body)

@@ -14,7 +14,24 @@ public interface IPaymentReconciliationGrain : IGrainWithStringKey
 
     [Orleans.Concurrency.ReadOnly]
     Task<ReconciliationStatus> GetStatus();
+
+    /// <summary>
+    /// Records a payment notification the order did not believe (unknown attempt, amount or status the provider does
+    /// not confirm), for operators to follow up; persisted before it returns.
+    /// </summary>
+    Task RecordUnmatched(UnmatchedPayment unmatched);
 }
+
+/// <summary>A payment notification that moved no money because the provider's record did not back it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record UnmatchedPayment(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Source,
+    [property: Id(2)] string PaymentId,
+    [property: Id(3)] string OrderId,
+    [property: Id(4)] long Amount,
+    [property: Id(5)] bool Succeeded,
+    [property: Id(6)] string Reason);
 
 [GenerateSerializer, Immutable]
 public sealed record ReconciliationAction(
@@ -42,4 +59,6 @@ public sealed record ReconciliationStatus(
     [property: Id(3)] long Repaired,
     [property: Id(4)] long Unresolved,
     [property: Id(5)] IReadOnlyDictionary<string, long> RepairsByKind,
-    [property: Id(6)] IReadOnlyList<ReconciliationAction> RecentActions);
+    [property: Id(6)] IReadOnlyList<ReconciliationAction> RecentActions,
+    [property: Id(7)] long Unmatched,
+    [property: Id(8)] IReadOnlyList<UnmatchedPayment> RecentUnmatched);

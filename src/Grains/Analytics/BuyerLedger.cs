@@ -93,12 +93,12 @@ public sealed class BuyerLedger
                 order.PaidAt = e.At;
                 order.PaidAmount = e.Amount;
                 buyer.PaidOrders++;
-                buyer.PaidTotal += e.Amount;
+                buyer.PaidTotal = checked(buyer.PaidTotal + e.Amount);
                 if (buyer.FirstPaidAt is null || e.At < buyer.FirstPaidAt) buyer.FirstPaidAt = e.At;
                 if (buyer.LastPaidAt is null || e.At > buyer.LastPaidAt) buyer.LastPaidAt = e.At;
                 var cell = Cell(cellKey);
                 cell.Paid++;
-                cell.Gmv += e.Amount;
+                cell.Gmv = checked(cell.Gmv + e.Amount);
                 CountPurchase(buyer, order, e.OrderId, repurchaseWindow);
                 break;
             case OrderEventKind.Confirmed when !order.Confirmed:
@@ -110,7 +110,7 @@ public sealed class BuyerLedger
                 break;
             case OrderEventKind.Refunded when !order.RefundKeys.Contains(e.At.UtcTicks ^ e.RefundAmount):
                 order.RefundKeys.Add(e.At.UtcTicks ^ e.RefundAmount);
-                buyer.RefundedTotal += e.RefundAmount;
+                buyer.RefundedTotal = checked(buyer.RefundedTotal + e.RefundAmount);
                 if (e.AfterDelivery && !order.Returned)
                 {
                     MarkDelivered(order); // a return proves delivery even if the delivery event was lost

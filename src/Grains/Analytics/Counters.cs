@@ -21,10 +21,10 @@ public sealed class Funnel
         switch (e.Kind)
         {
             case OrderEventKind.Placed: Placed++; break;
-            case OrderEventKind.Paid: Paid++; Gmv += e.Amount; break;
+            case OrderEventKind.Paid: Gmv = checked(Gmv + e.Amount); Paid++; break;
             case OrderEventKind.Confirmed: Confirmed++; break;
             case OrderEventKind.Cancelled: Cancelled++; break;
-            case OrderEventKind.Refunded: RefundedAmount += e.RefundAmount; break;
+            case OrderEventKind.Refunded: RefundedAmount = checked(RefundedAmount + e.RefundAmount); break;
         }
     }
 }

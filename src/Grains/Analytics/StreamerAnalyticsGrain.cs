@@ -60,7 +60,7 @@ public sealed class StreamerAnalyticsGrain(
         if (o.Kind == OrderEventKind.Paid)
         {
             room.Paid++;
-            room.Gmv += o.Amount;
+            room.Gmv = checked(room.Gmv + o.Amount);
         }
     }
 

@@ -21,6 +21,21 @@ public sealed class OrderPolicy
     public int MaxQuantityPerOrder { get; set; } = 99;
 
     /// <summary>
+    /// Largest amount (fen) one payment may carry: a callback or result above it is refused before anything changes,
+    /// so no sum of payments can overflow. The default is the largest order a shelf allows (the maximum product
+    /// price times the maximum quantity).
+    /// </summary>
+    public long MaxPaymentAmount { get; set; } = 100_000_000_00L * 99;
+
+    /// <summary>Throws a validation error unless <paramref name="amount"/> is a possible payment amount (0 only for a failure).</summary>
+    public void RequirePaymentAmount(long amount, bool succeeded)
+    {
+        if (amount < 0 || (succeeded && amount == 0))
+            throw DomainException.Invalid("amount", succeeded ? "amount must be positive." : "amount must not be negative.");
+        if (amount > MaxPaymentAmount) throw DomainException.Invalid("amount", $"amount must be at most {MaxPaymentAmount} fen.");
+    }
+
+    /// <summary>
     /// An order's activation is collected after this long without a call. An order is busy for seconds around
     /// placement and payment, then idle for days until shipping; at Orleans' default (15 minutes) a silo held every
     /// order of the last quarter hour (1–2 GB under load). Must be above Orleans' collection quantum (1 minute).

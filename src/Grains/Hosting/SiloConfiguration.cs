@@ -61,7 +61,12 @@ public static class SiloConfiguration
     {
         if (options.Profile == HostingProfile.Embedded)
         {
-            foreach (var name in StorageNames.All) silo.AddMemoryGrainStorage(name);
+            // The same binary serializer as the postgres profile: memory storage defaults to Newtonsoft JSON with type
+            // names, which cannot read back the read-only lists C# collection expressions build (a reviewed order's
+            // decision reasons), so such an order answered 500 once its activation was collected.
+            foreach (var name in StorageNames.All)
+                silo.AddMemoryGrainStorage(name, o => o.Configure<Serializer>((storage, serializer) =>
+                    storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
             silo.UseInMemoryReminderService();
         }
         else

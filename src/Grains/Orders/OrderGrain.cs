@@ -210,6 +210,7 @@ public sealed partial class OrderGrain(
 
     public async Task<PaymentApplied> ApplyPaymentResult(PaymentResult result)
     {
+        _policy.RequirePaymentAmount(result.Amount, result.Succeeded);
         if (!S.Exists || result.OrderId != OrderId)
         {
             logger.LogWarning("Payment {PaymentId} names order {OrderId}, which this grain ({Self}) does not hold", result.PaymentId, result.OrderId, OrderId);
@@ -217,18 +218,38 @@ public sealed partial class OrderGrain(
         }
 
         var attempt = S.Payments.FirstOrDefault(p => p.PaymentId == result.PaymentId);
-        if (attempt is { Status: not AttemptStatus.Open }) return new PaymentApplied(PaymentApplyOutcome.AlreadyApplied, View());
+        if (attempt is { Status: not AttemptStatus.Open })
+        {
+            // Applied before, from the provider's confirmed record: a repeat must say the same thing.
+            if (PaymentMatching.RepeatsApplied(result, attempt.Status == AttemptStatus.Succeeded, attempt.Captured))
+                return new PaymentApplied(PaymentApplyOutcome.AlreadyApplied, View());
+            return Refused(result, attempt.Status == AttemptStatus.Succeeded && result.Succeeded ? PaymentApplyOutcome.AmountMismatch : PaymentApplyOutcome.NotConfirmed);
+        }
+
+        // The notification is not the truth: the provider's record is. Only this order's own attempt (opened by
+        // StartPayment, possibly not recorded here yet) for the amount due moves money.
+        var confirmed = await gateway.ConfirmPayment(result.PaymentId);
+        var attemptsRecorded = attempt is null ? S.Payments.Count : S.Payments.Count - 1;
+        var match = PaymentMatching.Check(OrderId, S.Amount, attemptsRecorded, result, confirmed);
+        switch (match)
+        {
+            case PaymentMatch.UnknownAttempt: return Refused(result, PaymentApplyOutcome.UnknownPayment);
+            case PaymentMatch.NotConfirmed: return Refused(result, PaymentApplyOutcome.NotConfirmed);
+            case PaymentMatch.AmountMismatch: return Refused(result, PaymentApplyOutcome.AmountMismatch);
+        }
+        var captured = confirmed!.AmountCaptured;
 
         // Risk is asked before anything changes: if that call fails, the callback fails with nothing half-applied,
         // and the gateway's redelivery (or reconciliation) applies the payment later.
-        var paysThisOrder = result.Succeeded && S.Status == OrderStatus.PendingPayment && S.PaidPaymentId is null;
+        var paysThisOrder = match == PaymentMatch.Matches && result.Succeeded && S.Status == OrderStatus.PendingPayment && S.PaidPaymentId is null;
         var now = clock.GetUtcNow();
-        var risk = paysThisOrder ? await AssessPaymentAsync(now, result.Amount) : null;
+        var risk = paysThisOrder ? await AssessPaymentAsync(now, captured) : null;
 
         if (attempt is null)
         {
-            // Opened at the gateway but not recorded here (a crash between the two): it is still this order's money.
-            attempt = new PaymentAttempt { PaymentId = result.PaymentId, CreatedAt = result.OccurredAt, Status = AttemptStatus.Open };
+            // Opened at the gateway but not recorded here (a crash between the two): its reference proves it is
+            // this order's money.
+            attempt = new PaymentAttempt { PaymentId = result.PaymentId, CreatedAt = confirmed.CreatedAt, Status = AttemptStatus.Open };
             S.Payments.Add(attempt);
         }
         if (!result.Succeeded)
@@ -239,20 +260,31 @@ public sealed partial class OrderGrain(
         }
 
         attempt.Status = AttemptStatus.Succeeded;
-        attempt.Captured = result.Amount;
+        attempt.Captured = captured;
         if (risk is not null)
         {
             await ApplyPaidAsync(attempt, risk, now);
             return new PaymentApplied(PaymentApplyOutcome.Applied, View());
         }
 
-        // The order was cancelled (or expired) first, or another payment already paid it: return this money.
-        var outcome = S.Status == OrderStatus.Cancelled ? PaymentApplyOutcome.RefundedCancelledOrder : PaymentApplyOutcome.RefundedDuplicate;
+        // Money this order does not keep: it was cancelled (or expired) first, another payment already paid it, or
+        // the provider captured another amount than asked. The payment is returned in full.
+        var outcome = match == PaymentMatch.CapturedOtherAmount ? PaymentApplyOutcome.RefundedAmountMismatch
+            : S.Status == OrderStatus.Cancelled ? PaymentApplyOutcome.RefundedCancelledOrder : PaymentApplyOutcome.RefundedDuplicate;
         attempt.RefundedInFull = true;
-        S.ExtraPaymentsRefunded += result.Amount;
-        Enqueue(OutboxKind.GatewayRefund, "gateway", amount: result.Amount, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
+        S.ExtraPaymentsRefunded = checked(S.ExtraPaymentsRefunded + captured);
+        Enqueue(OutboxKind.GatewayRefund, "gateway", amount: captured, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
         await CommitAsync(null);
-        logger.LogInformation("Order {OrderId}: payment {PaymentId} arrived while {Status}; refunded in full", OrderId, attempt.PaymentId, S.Status);
+        logger.LogInformation("Order {OrderId}: payment {PaymentId} of {Captured} arrived while {Status} ({Outcome}); refunded in full",
+            OrderId, attempt.PaymentId, captured, S.Status, outcome);
+        return new PaymentApplied(outcome, View());
+    }
+
+    /// <summary>A result the order does not believe: nothing changes; the caller records it for reconciliation.</summary>
+    private PaymentApplied Refused(PaymentResult result, PaymentApplyOutcome outcome)
+    {
+        logger.LogWarning("Order {OrderId}: {Source} result for payment {PaymentId} ({Amount}, succeeded {Succeeded}) refused: {Outcome}",
+            OrderId, result.Source, result.PaymentId, result.Amount, result.Succeeded, outcome);
         return new PaymentApplied(outcome, View());
     }
 
@@ -268,7 +300,7 @@ public sealed partial class OrderGrain(
             S.CancelReason = CancelReason.RiskRejected;
             S.RiskDecisions.Add(Decision(risk, "payment", now));
             attempt.RefundedInFull = true;
-            S.ExtraPaymentsRefunded += attempt.Captured;
+            S.ExtraPaymentsRefunded = checked(S.ExtraPaymentsRefunded + attempt.Captured);
             Enqueue(OutboxKind.RoomRelease, "room");
             Enqueue(OutboxKind.GatewayRefund, "gateway", amount: attempt.Captured, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
             await CommitAsync(OrderEventKind.Cancelled);
@@ -280,12 +312,7 @@ public sealed partial class OrderGrain(
         S.PaidAt = now;
         S.Status = OrderStatus.Paid;
         S.RiskDecisions.Add(Decision(risk, "payment", now));
-        if (attempt.Captured != S.Amount)
-        {
-            // Money that does not match the order is not credited silently: it is held for review.
-            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Review, [$"payment.amount_mismatch: paid {attempt.Captured}, due {S.Amount}"], "payment", now));
-        }
-        // Review at placement or at payment, or a mismatch: the money stays in escrow on hold until an admin decides.
+        // Review at placement or at payment: the money stays in escrow on hold until an admin decides.
         S.OnHold = S.RiskDecisions.Any(d => d.Verdict == RiskVerdict.Review && d.Stage is "placement" or "payment");
         if (S.OnHold) Enqueue(OutboxKind.ReviewQueueAdd, "review", amount: S.PaidAmount, at: now);
 
@@ -478,7 +505,7 @@ public sealed partial class OrderGrain(
             if (parts[i] == 0) continue;
             var line = S.Lines[i];
             afterSettlement |= line.Status == ShareStatus.Settled;
-            line.Refunded += parts[i];
+            line.Refunded = checked(line.Refunded + parts[i]);
             if (line.Remaining == 0 && line.Status != ShareStatus.Settled) line.Status = ShareStatus.Reversed;
             EnqueuePosting(line, PostingKind.Refund, parts[i], now);
         }
@@ -494,7 +521,7 @@ public sealed partial class OrderGrain(
             At = now,
             AfterSettlement = afterSettlement,
         });
-        S.RefundedAmount += amount;
+        S.RefundedAmount = checked(S.RefundedAmount + amount);
         Enqueue(OutboxKind.GatewayRefund, "gateway", amount: amount, paymentId: S.PaidPaymentId, refundId: refundId);
         Enqueue(OutboxKind.RiskCountRefunded, "risk", at: now);
 

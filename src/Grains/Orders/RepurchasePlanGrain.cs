@@ -93,7 +93,19 @@ public sealed class RepurchasePlanGrain(
     {
         RequireExists();
         var now = clock.GetUtcNow();
-        if (!S.Active || S.NextRunAt is not { } due || now < due) return View();
+        // An operator's run is refused rather than answered with nothing done: running early would buy a period in
+        // advance, and the buyer authorized one order per period.
+        if (!S.Active) throw DomainException.Conflict("repurchase.revoked", "The buyer revoked this repurchase authorization.", "revoked");
+        if (S.NextRunAt is { } next && now < next)
+            throw DomainException.Conflict("repurchase.not_due", $"The next repeat order is due at {next:O}.", next.ToString("O"));
+        await RunIfDueAsync(now);
+        return View();
+    }
+
+    /// <summary>Places and pays the period's order if one is due; the reminder may fire early and then does nothing.</summary>
+    private async Task RunIfDueAsync(DateTimeOffset now)
+    {
+        if (!S.Active || S.NextRunAt is not { } due || now < due) return;
 
         var key = $"repurchase:{S.ProductId}:{S.Sequence + 1}";
         var order = GrainFactory.Ref<IOrderGrain>(OrderIds.FromIdempotencyKey(S.BuyerId, key));
@@ -129,12 +141,11 @@ public sealed class RepurchasePlanGrain(
         S.NextRunAt = due.AddDays(S.PeriodDays);
         if (S.NextRunAt <= now) S.NextRunAt = now.AddDays(S.PeriodDays); // missed periods are not bought in a burst
         await persisted.WriteStateAsync();
-        return View();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == Tick && S.Exists) await RunDue();
+        if (reminderName == Tick && S.Exists) await RunIfDueAsync(clock.GetUtcNow());
     }
 
     private void RequireExists()

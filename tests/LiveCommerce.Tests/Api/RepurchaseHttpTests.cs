@@ -21,8 +21,12 @@ public sealed class RepurchaseHttpTests(ApiFactory api) : IClassFixture<ApiFacto
         var granted = await Ok(buyer.PutAsJsonAsync(plan, new { roomId = shop.RoomId, quantity = 2, maxAmountPerOrder = 7000, periodDays = 7 }));
         Assert.True(granted.GetProperty("active").GetBoolean());
 
-        // Not due yet: nothing happens. The live session ends meanwhile: repeat orders still buy from its shelf.
-        Assert.Equal(0, (await Ok(shop.Admin.PostAsync(run, null))).GetProperty("runs").GetArrayLength());
+        // Not due yet: refused with when it is due, and nothing happens. The live session ends meanwhile: repeat orders
+        // still buy from its shelf.
+        var notDue = await Read(await shop.Admin.PostAsync(run, null), HttpStatusCode.Conflict);
+        Assert.Equal("repurchase.not_due", notDue.GetProperty("code").GetString());
+        Assert.Equal(granted.GetProperty("nextRunAt").GetDateTimeOffset(), DateTimeOffset.Parse(notDue.GetProperty("currentState").GetString()!));
+        Assert.Equal(0, (await Ok(buyer.GetAsync(plan))).GetProperty("runs").GetArrayLength());
         await Ok(shop.Streamer.PostAsync($"/v1/rooms/{shop.RoomId}/end", null));
         api.Clock.Advance(TimeSpan.FromDays(7));
         var first = (await Ok(shop.Admin.PostAsync(run, null))).GetProperty("runs")[0];
@@ -31,8 +35,10 @@ public sealed class RepurchaseHttpTests(ApiFactory api) : IClassFixture<ApiFacto
         Assert.Equal(5980, first.GetProperty("amount").GetInt64());
         await WaitPaid(buyer, orderId);
 
-        // Running twice in the same period does not order twice.
-        Assert.Single((await Ok(shop.Admin.PostAsync(run, null))).GetProperty("runs").EnumerateArray());
+        // Running twice in the same period does not order twice: the next run is a period away.
+        var again = await Read(await shop.Admin.PostAsync(run, null), HttpStatusCode.Conflict);
+        Assert.Equal("repurchase.not_due", again.GetProperty("code").GetString());
+        Assert.Single((await Ok(buyer.GetAsync(plan))).GetProperty("runs").EnumerateArray());
 
         // The price rises above the cap: the next period's order is cancelled, not paid.
         var ended = await Read(await shop.Streamer.PutAsJsonAsync($"/v1/rooms/{shop.RoomId}/shelf/{shop.ProductId}/price", new { livePrice = 3990 }), HttpStatusCode.Conflict);
@@ -47,7 +53,8 @@ public sealed class RepurchaseHttpTests(ApiFactory api) : IClassFixture<ApiFacto
         // Revoked: no more orders.
         Assert.False((await Ok(buyer.DeleteAsync(plan))).GetProperty("active").GetBoolean());
         api.Clock.Advance(TimeSpan.FromDays(7));
-        Assert.Equal(2, (await Ok(shop.Admin.PostAsync(run, null))).GetProperty("runs").GetArrayLength());
+        Assert.Equal("repurchase.revoked", (await Read(await shop.Admin.PostAsync(run, null), HttpStatusCode.Conflict)).GetProperty("code").GetString());
+        Assert.Equal(2, (await Ok(buyer.GetAsync(plan))).GetProperty("runs").GetArrayLength());
         var shelf = (await Ok(buyer.GetAsync($"/v1/rooms/{shop.RoomId}"))).GetProperty("shelf")[0];
         Assert.Equal((48, 2), (shelf.GetProperty("stockLeft").GetInt32(), shelf.GetProperty("sold").GetInt32()));
     }

@@ -99,6 +99,27 @@ public sealed class AccountBookTests
     }
 
     [Fact]
+    public void A_payout_key_reused_for_another_amount_is_a_conflict_and_pays_nothing()
+    {
+        var book = NewBook(cycleDays: 0);
+        var ledger = new List<LedgerLine>();
+        book.Apply(Posting("o1", PostingKind.CreditPending, 1000, 1), null, ledger);
+        book.Apply(Posting("o1", PostingKind.Confirm, 1000, 2), null, ledger);
+        book.Settle(Tuesday, ledger);
+        Assert.True(book.Payout("p1", 100, Tuesday, ledger));
+        var e = Assert.Throws<DomainException>(() => book.Payout("p1", 150, Tuesday, ledger));
+        Assert.Equal((ErrorKind.Conflict, "idempotency.key_reused"), (e.Kind, e.Code));
+        Assert.False(book.Payout("p1", 100, Tuesday, ledger));
+        Assert.Equal((900, 100), (book.State.Available, book.State.PaidOut));
+
+        // The ledger store keeps the amount; records written before it did still read (without an amount).
+        var stored = System.Text.Json.JsonSerializer.Serialize(book.State.RecentPayouts);
+        Assert.Equal(book.State.RecentPayouts, LiveCommerce.Grains.Payments.Store.PostgresSettlementStore.ReadPayouts(stored));
+        Assert.Equal(new PayoutRecord(Tuesday, null), LiveCommerce.Grains.Payments.Store.PostgresSettlementStore.ReadPayouts(
+            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, DateTimeOffset> { ["old"] = Tuesday }))["old"]);
+    }
+
+    [Fact]
     public void Random_sequences_of_postings_settlements_and_payouts_conserve_money() =>
         Prop.ForAll(Gen.Choose(0, 9).ArrayOf().ToArbitrary(), Gen.Choose(1, 100_000).ArrayOf().ToArbitrary(), (ops, amounts) =>
         {

@@ -58,6 +58,54 @@ public sealed class PaymentAttemptTests(ManualPaymentsFixture fixture) : IClassF
         Books.AssertOrderConserved(paid);
     }
 
+    [Fact]
+    public async Task A_result_is_believed_only_as_the_provider_records_it()
+    {
+        var shop = new ShopScenario(fixture.Client, platformAccountId: fixture.PlatformAccountId);
+        await shop.SetUpAsync(stock: 5, livePrice: 5000);
+        var buyer = (await shop.RegisterBuyersAsync(1))[0];
+        var placed = (await shop.PlaceAsync(buyer)).Order!;
+        var order = shop.Order(buyer, "k1");
+        var started = await order.StartPayment(buyer);
+        var now = fixture.Clock.GetUtcNow();
+
+        // Open at the provider: neither a success nor a failure is confirmed yet.
+        Assert.Equal(PaymentApplyOutcome.NotConfirmed, (await order.ApplyPaymentResult(new PaymentResult(started.PaymentId, placed.OrderId, 5000, true, now, "test"))).Outcome);
+        Assert.Equal(PaymentApplyOutcome.NotConfirmed, (await order.ApplyPaymentResult(new PaymentResult(started.PaymentId, placed.OrderId, 0, false, now, "test"))).Outcome);
+        Assert.Equal(started.PaymentId, (await order.StartPayment(buyer)).PaymentId); // the attempt is still open
+
+        await fixture.Client.GetGrain<ISandboxPaymentGrain>(started.PaymentId).Complete(true, null);
+        var paid = await ShopScenario.WaitForAsync(order, o => o.Status != OrderStatus.PendingPayment);
+        Assert.Equal((OrderStatus.Paid, 5000L), (paid.Status, paid.PaidAmount));
+        // A repeat that says something else about the applied payment is refused; the same one is a no-op.
+        Assert.Equal(PaymentApplyOutcome.AmountMismatch, (await order.ApplyPaymentResult(new PaymentResult(started.PaymentId, placed.OrderId, 3000, true, now, "test"))).Outcome);
+        Assert.Equal(PaymentApplyOutcome.NotConfirmed, (await order.ApplyPaymentResult(new PaymentResult(started.PaymentId, placed.OrderId, 0, false, now, "test"))).Outcome);
+        Assert.Equal(PaymentApplyOutcome.AlreadyApplied, (await order.ApplyPaymentResult(new PaymentResult(started.PaymentId, placed.OrderId, 5000, true, now, "test"))).Outcome);
+        Assert.Equal((5000L, 0L), ((await order.Get()).PaidAmount, (await order.Get()).RefundedAmount));
+    }
+
+    [Fact]
+    public async Task A_payment_the_provider_captured_for_another_amount_is_refunded_and_the_order_can_still_be_paid()
+    {
+        var shop = new ShopScenario(fixture.Client, platformAccountId: fixture.PlatformAccountId);
+        await shop.SetUpAsync(stock: 5, livePrice: 5000);
+        var buyer = (await shop.RegisterBuyersAsync(1))[0];
+        await shop.PlaceAsync(buyer);
+        var order = shop.Order(buyer, "k1");
+        var first = await order.StartPayment(buyer);
+        await fixture.Client.GetGrain<ISandboxPaymentGrain>(first.PaymentId).Complete(true, 4000);
+        await MisbehavingCallbackTests.WaitUntil(async () => (await fixture.Sandbox.GetAsync(first.PaymentId))?.Refunds.Count == 1);
+        var view = await order.Get();
+        Assert.Equal((OrderStatus.PendingPayment, 0L, 0), (view.Status, view.PaidAmount, view.Split.Count));
+
+        var second = await order.StartPayment(buyer);
+        Assert.NotEqual(first.PaymentId, second.PaymentId);
+        await fixture.Client.GetGrain<ISandboxPaymentGrain>(second.PaymentId).Complete(true, null);
+        var paid = await ShopScenario.WaitForAsync(order, o => o.Status != OrderStatus.PendingPayment);
+        Assert.Equal((OrderStatus.Paid, 5000L, second.PaymentId), (paid.Status, paid.PaidAmount, paid.PaymentId));
+        await Books.AssertSystemConservedAsync(fixture.Client, fixture.Sandbox, [paid.OrderId], shop.AccountIds, fixture.PlatformAccountId);
+    }
+
     private static async Task<PaymentStarted> WaitForNewPaymentAsync(IOrderGrain order, string buyer, string previous)
     {
         var deadline = Environment.TickCount64 + 15_000;

@@ -44,10 +44,12 @@ public sealed class MisbehavingCallbackTests(MisbehavingCallbacksFixture fixture
         await shop.PlaceAsync(buyer);
         var paid = await shop.PayAsync(buyer);
 
-        // A payment the order never recorded (a crash between opening it at the provider and saving it) still arrives.
-        await fixture.Client.GetGrain<ISandboxPaymentGrain>("pay-second-" + shop.Prefix).Create(paid.OrderId, paid.Amount);
+        // A payment under the order's next reference that the order never recorded (a crash between opening it at the
+        // provider and saving it) still arrives.
+        var second = $"pay-{paid.OrderId}-2";
+        await fixture.Client.GetGrain<ISandboxPaymentGrain>(second).Create(paid.OrderId, paid.Amount);
         await WaitUntil(async () => (await shop.Order(buyer, "k1").Get()).RefundedAmount == 0
-            && (await fixture.Sandbox.GetAsync("pay-second-" + shop.Prefix))?.Refunds.Count == 1);
+            && (await fixture.Sandbox.GetAsync(second))?.Refunds.Count == 1);
 
         var order = await shop.Order(buyer, "k1").Get();
         Assert.Equal((OrderStatus.Paid, paid.Amount, 0L), (order.Status, order.PaidAmount, order.RefundedAmount));

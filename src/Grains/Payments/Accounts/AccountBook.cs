@@ -21,7 +21,8 @@ public sealed class AccountState
     /// <summary>Shares not yet settled, by order id. Settled or fully refunded shares leave this map.</summary>
     public Dictionary<string, OpenShare> Open { get; set; } = [];
     public int BatchSequence { get; set; }
-    public Dictionary<string, DateTimeOffset> RecentPayouts { get; set; } = [];
+    /// <summary>Payouts of the last 90 days by payout id (the Idempotency-Key), for replays.</summary>
+    public Dictionary<string, PayoutRecord> RecentPayouts { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public int Anomalies { get; set; }
 
@@ -33,7 +34,7 @@ public sealed class AccountState
     {
         Exists = Exists, CycleDays = CycleDays, Pending = Pending, OnHold = OnHold, Available = Available, PaidOut = PaidOut,
         TotalCredited = TotalCredited, TotalReversed = TotalReversed, BatchSequence = BatchSequence,
-        RecentPayouts = new Dictionary<string, DateTimeOffset>(RecentPayouts), CreatedAt = CreatedAt, Anomalies = Anomalies,
+        RecentPayouts = new Dictionary<string, PayoutRecord>(RecentPayouts), CreatedAt = CreatedAt, Anomalies = Anomalies,
     };
 }
 
@@ -52,6 +53,9 @@ public sealed class OpenShare
 
     public OpenShare Copy() => (OpenShare)MemberwiseClone();
 }
+
+/// <summary>A payout as remembered for idempotency. Amount is null for records written before amounts were kept.</summary>
+public sealed record PayoutRecord(DateTimeOffset At, long? Amount);
 
 /// <summary>A line for the append-only ledger.</summary>
 public sealed record LedgerLine(string EntryId, string AccountId, string? OrderId, string Kind, long Amount, DateTimeOffset At, string? BatchId);
@@ -83,6 +87,7 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
     public PostingEffect Apply(AccountPosting posting, bool? knownToLedger, List<LedgerLine> ledger)
     {
         if (posting.Amount < 0) throw new ArgumentOutOfRangeException(nameof(posting), "posting amounts are never negative");
+        // Arithmetic below is checked: a balance that would overflow throws instead of wrapping.
         state.Exists = true;
         if (state.Open.TryGetValue(posting.OrderId, out var share))
         {
@@ -103,8 +108,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
                 return ApplyNewCredit(posting, ledger);
             case PostingKind.Refund:
                 // The share was settled (it left the open map): claw the refund back from the available balance.
-                state.Available -= posting.Amount;
-                state.TotalReversed += posting.Amount;
+                state.Available = checked(state.Available - posting.Amount);
+                state.TotalReversed = checked(state.TotalReversed + posting.Amount);
                 ledger.Add(Line(posting, "clawback", -posting.Amount));
                 return PostingEffect.Applied;
             default:
@@ -118,6 +123,9 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
     private PostingEffect ApplyNewCredit(AccountPosting posting, List<LedgerLine> ledger)
     {
         var onHold = posting.Kind == PostingKind.CreditOnHold;
+        // Totals first: a credit that would overflow a balance throws before anything changes.
+        var credited = checked(state.TotalCredited + posting.Amount);
+        var bucket = checked((onHold ? state.OnHold : state.Pending) + posting.Amount);
         state.Changed.Add(posting.OrderId);
         state.Open[posting.OrderId] = new OpenShare
         {
@@ -128,8 +136,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
             OnHold = onHold ? posting.Amount : 0,
             LastSequence = posting.Sequence,
         };
-        if (onHold) state.OnHold += posting.Amount; else state.Pending += posting.Amount;
-        state.TotalCredited += posting.Amount;
+        if (onHold) state.OnHold = bucket; else state.Pending = bucket;
+        state.TotalCredited = credited;
         ledger.Add(Line(posting, onHold ? "credit_on_hold" : "credit_pending", posting.Amount));
         return PostingEffect.Applied;
     }
@@ -145,10 +153,10 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
 
             case PostingKind.ReleaseHold:
                 var released = share.OnHold;
-                share.Pending += released;
+                share.Pending = checked(share.Pending + released);
                 share.OnHold = 0;
-                state.OnHold -= released;
-                state.Pending += released;
+                state.OnHold = checked(state.OnHold - released);
+                state.Pending = checked(state.Pending + released);
                 ledger.Add(Line(posting, "release_hold", released));
                 return PostingEffect.Applied;
 
@@ -163,13 +171,13 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
                 var fromHold = Math.Min(amount, share.OnHold);
                 var fromPending = Math.Min(amount - fromHold, share.Pending);
                 var clawback = amount - fromHold - fromPending; // only if the order asks for more than this account holds for it
-                share.OnHold -= fromHold;
-                share.Pending -= fromPending;
-                share.Refunded += amount;
-                state.OnHold -= fromHold;
-                state.Pending -= fromPending;
-                state.Available -= clawback;
-                state.TotalReversed += amount;
+                share.OnHold = checked(share.OnHold - fromHold);
+                share.Pending = checked(share.Pending - fromPending);
+                share.Refunded = checked(share.Refunded + amount);
+                state.OnHold = checked(state.OnHold - fromHold);
+                state.Pending = checked(state.Pending - fromPending);
+                state.Available = checked(state.Available - clawback);
+                state.TotalReversed = checked(state.TotalReversed + amount);
                 ledger.Add(Line(posting, "refund", -amount));
                 if (share.Pending == 0 && share.OnHold == 0) state.Open.Remove(share.OrderId);
                 return PostingEffect.Applied;
@@ -199,8 +207,8 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
             state.Open.Remove(share.OrderId);
             state.Changed.Add(share.OrderId);
             if (share.Pending == 0) continue;
-            state.Pending -= share.Pending;
-            state.Available += share.Pending;
+            state.Pending = checked(state.Pending - share.Pending);
+            state.Available = checked(state.Available + share.Pending);
             lines.Add(new SettlementLineView(share.OrderId, share.Share, share.BasisPoints, share.Refunded, share.Pending));
             ledger.Add(new LedgerLine($"{batchId}:{share.OrderId}", accountId, share.OrderId, "settle", share.Pending, cutoff, batchId));
         }
@@ -209,18 +217,25 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
         return new SettlementBatch(batchId, accountId, date, cutoff, lines);
     }
 
-    /// <summary>Pays out available money. Returns false when this payout id was already applied.</summary>
+    /// <summary>
+    /// Pays out available money. Returns false when this payout id was already applied for the same amount; the same
+    /// id with another amount is a conflict (the caller must not believe a payout that did not happen).
+    /// </summary>
     public bool Payout(string payoutId, long amount, DateTimeOffset at, List<LedgerLine> ledger)
     {
-        foreach (var old in state.RecentPayouts.Where(p => p.Value < at.AddDays(-90)).Select(p => p.Key).ToList())
+        foreach (var old in state.RecentPayouts.Where(p => p.Value.At < at.AddDays(-90)).Select(p => p.Key).ToList())
             state.RecentPayouts.Remove(old);
-        if (state.RecentPayouts.ContainsKey(payoutId)) return false;
+        if (state.RecentPayouts.TryGetValue(payoutId, out var done))
+        {
+            if (done.Amount is null || done.Amount == amount) return false;
+            throw DomainException.Conflict("idempotency.key_reused", $"This payout key was already used for {done.Amount} fen.");
+        }
         if (amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
         if (amount > state.Available)
             throw DomainException.Conflict("account.insufficient_funds", $"Only {state.Available} fen are available.");
-        state.Available -= amount;
-        state.PaidOut += amount;
-        state.RecentPayouts[payoutId] = at;
+        state.Available = checked(state.Available - amount);
+        state.PaidOut = checked(state.PaidOut + amount);
+        state.RecentPayouts[payoutId] = new PayoutRecord(at, amount);
         ledger.Add(new LedgerLine($"payout:{accountId}:{payoutId}", accountId, null, "payout", -amount, at, null));
         return true;
     }

@@ -65,7 +65,9 @@ public sealed class SettlementAccountGrain(
 
         Remember(posting.PostingId);
         _unflushedLines.AddRange(lines);
-        var settleNow = posting.Kind == PostingKind.Confirm && _state.CycleDays == 0;
+        // T+0 settles as soon as a share is confirmed and released, whichever comes last (a reviewed order's hold can
+        // be released after its confirmation: then the release is what makes it due).
+        var settleNow = (posting.Kind is PostingKind.Confirm or PostingKind.ReleaseHold) && _state.CycleDays == 0;
         if (settleNow) SettleInMemory(clock.GetUtcNow());
         if (posting.Kind == PostingKind.Confirm) EnsureDailyRun();
         await _writer.WriteAsync();

@@ -16,6 +16,8 @@ public sealed class ReconciliationState
     [Id(4)] public long Unresolved { get; set; }
     [Id(5)] public Dictionary<string, long> RepairsByKind { get; set; } = [];
     [Id(6)] public List<ReconciliationAction> RecentActions { get; set; } = [];
+    [Id(7)] public long Unmatched { get; set; }
+    [Id(8)] public List<UnmatchedPayment> RecentUnmatched { get; set; } = [];
 }
 
 public sealed class PaymentReconciliationGrain(
@@ -24,6 +26,8 @@ public sealed class PaymentReconciliationGrain(
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     ILogger<PaymentReconciliationGrain> logger) : Grain, IPaymentReconciliationGrain, IRemindable
 {
+    /// <summary>The key of the sandbox gateway's reconciliation (one grain per gateway).</summary>
+    public const string GatewayKey = "sandbox";
     private const string Tick = "reconciliation";
     private const int RecentKept = 500;
     /// <summary>Completions younger than this may still be on their way into the provider's records.</summary>
@@ -61,10 +65,13 @@ public sealed class PaymentReconciliationGrain(
                     PaymentApplyOutcome.Failed => "lost_failure_recorded",
                     PaymentApplyOutcome.RefundedCancelledOrder => "payment_for_cancelled_order_refunded",
                     PaymentApplyOutcome.RefundedDuplicate => "duplicate_payment_refunded",
+                    PaymentApplyOutcome.RefundedAmountMismatch => "captured_amount_mismatch_refunded",
+                    PaymentApplyOutcome.AmountMismatch => "unresolved_amount_mismatch",
+                    PaymentApplyOutcome.NotConfirmed => "unresolved_not_confirmed",
                     _ => "unresolved_unknown_order",
                 };
                 if (kind is null) { matched++; continue; }
-                if (outcome is PaymentApplyOutcome.UnknownPayment or null) unresolved++;
+                if (outcome is PaymentApplyOutcome.UnknownPayment or PaymentApplyOutcome.AmountMismatch or PaymentApplyOutcome.NotConfirmed or null) unresolved++;
                 actions.Add(new ReconciliationAction(clock.GetUtcNow(), p.PaymentId, p.OrderId, kind, p.AmountCaptured));
             }
         }
@@ -88,7 +95,16 @@ public sealed class PaymentReconciliationGrain(
     {
         var s = persisted.State;
         return Task.FromResult(new ReconciliationStatus(s.Checkpoint, s.Runs, s.Checked, s.Repaired, s.Unresolved,
-            new Dictionary<string, long>(s.RepairsByKind), s.RecentActions.TakeLast(100).ToList()));
+            new Dictionary<string, long>(s.RepairsByKind), s.RecentActions.TakeLast(100).ToList(), s.Unmatched, s.RecentUnmatched.TakeLast(100).ToList()));
+    }
+
+    public async Task RecordUnmatched(UnmatchedPayment unmatched)
+    {
+        var s = persisted.State;
+        s.Unmatched++;
+        s.RecentUnmatched.Add(unmatched);
+        if (s.RecentUnmatched.Count > RecentKept) s.RecentUnmatched.RemoveRange(0, s.RecentUnmatched.Count - RecentKept);
+        await persisted.WriteStateAsync();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -24,7 +24,7 @@ public static class SplitCalculator
             if (shares[i].Role == PartyRole.Seller) { seller = i; continue; }
             // amount * bp can overflow long only above ~9.2e14 fen (9.2 trillion yuan); use 128-bit to be exact anyway.
             parts[i] = (long)((Int128)amount * shares[i].BasisPoints / SplitPlan.WholeInBasisPoints);
-            assigned += parts[i];
+            assigned = checked(assigned + parts[i]);
         }
         if (seller < 0) throw new ArgumentException("the plan has no seller share", nameof(plan));
         parts[seller] = amount - assigned;
@@ -44,7 +44,7 @@ public static class SplitCalculator
         foreach (var r in remaining)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(r);
-            available += r;
+            available = checked(available + r);
         }
         if (refund > available) throw new ArgumentOutOfRangeException(nameof(refund), $"refund {refund} exceeds the {available} that remains");
 
@@ -54,7 +54,7 @@ public static class SplitCalculator
         for (var i = 0; i < parts.Length; i++)
         {
             parts[i] = (long)((Int128)remaining[i] * refund / available);
-            assigned += parts[i];
+            assigned = checked(assigned + parts[i]);
         }
         var leftover = refund - assigned;
         // Capacity left is available - assigned >= refund - assigned = leftover, so this always places every fen.
@@ -63,8 +63,8 @@ public static class SplitCalculator
             if (leftover == 0) break;
             var room = remaining[i] - parts[i];
             var take = Math.Min(room, leftover);
-            parts[i] += take;
-            leftover -= take;
+            parts[i] = checked(parts[i] + take);
+            leftover = checked(leftover - take);
         }
         return parts;
     }

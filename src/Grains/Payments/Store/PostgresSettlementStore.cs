@@ -51,7 +51,7 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
                     Exists = true,
                     CycleDays = reader.GetInt32(0), Pending = reader.GetInt64(1), OnHold = reader.GetInt64(2), Available = reader.GetInt64(3),
                     PaidOut = reader.GetInt64(4), TotalCredited = reader.GetInt64(5), TotalReversed = reader.GetInt64(6), BatchSequence = reader.GetInt32(7),
-                    RecentPayouts = JsonSerializer.Deserialize<Dictionary<string, DateTimeOffset>>(reader.GetString(8)) ?? [],
+                    RecentPayouts = ReadPayouts(reader.GetString(8)),
                     CreatedAt = reader.GetFieldValue<DateTimeOffset>(9), Anomalies = reader.GetInt32(10),
                 };
         }
@@ -74,6 +74,18 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
             }
         }
         return state;
+    }
+
+    /// <summary>Payout records: {"id": {"At": ..., "Amount": ...}}, or the older {"id": "time"} without the amount.</summary>
+    public static Dictionary<string, PayoutRecord> ReadPayouts(string json)
+    {
+        var payouts = new Dictionary<string, PayoutRecord>();
+        using var document = JsonDocument.Parse(json);
+        foreach (var p in document.RootElement.EnumerateObject())
+            payouts[p.Name] = p.Value.ValueKind == JsonValueKind.String
+                ? new PayoutRecord(p.Value.GetDateTimeOffset(), null)
+                : p.Value.Deserialize<PayoutRecord>()!;
+        return payouts;
     }
 
     public async Task SaveAsync(AccountSave save, CancellationToken cancellationToken = default)
