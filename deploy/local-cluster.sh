@@ -10,7 +10,10 @@
 #                                                            development token endpoint)
 #   deploy/local-cluster.sh kill-silo I | start-silo I       SIGKILL / start silo I (failover drills)
 #
-# State (pids, logs, the generated signing key and database password) lives in .local/cluster/.
+# State (pids, logs, the generated signing key and database password, and the throwaway certificate authority with
+# one certificate per process in tls/) lives in .local/cluster/.
+# Silos and the front door talk over mutual TLS (LiveCommerce:ClusterTls). LC_CLUSTER_TLS=off runs the cluster without
+# it (accepted only because every silo listens on loopback; logged as a warning), to measure what TLS costs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/deploy/lib/postgres.sh"
@@ -31,12 +34,53 @@ secret() { # secret NAME: a random value generated once and kept in the state fo
   cat "$file"
 }
 
+tls_dir="$state/tls"
+cluster_tls="${LC_CLUSTER_TLS:-on}"
+case "$cluster_tls" in on|off) ;; *) echo "LC_CLUSTER_TLS must be on or off, not '$cluster_tls'" >&2; exit 2 ;; esac
+
+tls_authority() { # the cluster's throwaway certificate authority, created once (EC P-256, 30 days)
+  [ -s "$tls_dir/ca.key" ] && [ -s "$tls_dir/ca.crt" ] && openssl x509 -checkend 86400 -noout -in "$tls_dir/ca.crt" >/dev/null && return
+  mkdir -p "$tls_dir"
+  rm -f "$tls_dir"/*.crt "$tls_dir"/*.key   # certificates of an older authority are worthless now
+  (umask 077; openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/O=LiveCommerce local cluster/CN=livecommerce-local-ca-$(openssl rand -hex 4)" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null)
+}
+
+tls_certificate() { # tls_certificate NAME USAGES: NAME.crt + NAME.key issued by the cluster authority, kept while valid
+  local name="$1" usages="$2"
+  tls_authority
+  [ -s "$tls_dir/$name.key" ] && [ -s "$tls_dir/$name.crt" ] && openssl x509 -checkend 86400 -noout -in "$tls_dir/$name.crt" >/dev/null && return
+  (umask 077
+   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=LiveCommerce local cluster/CN=$name" \
+     -keyout "$tls_dir/$name.key" -out "$tls_dir/$name.csr" 2>/dev/null
+   printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' "$usages" >"$tls_dir/$name.ext"
+   openssl x509 -req -in "$tls_dir/$name.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+     -days 29 -sha256 -extfile "$tls_dir/$name.ext" -out "$tls_dir/$name.crt" 2>/dev/null
+   rm -f "$tls_dir/$name.csr" "$tls_dir/$name.ext")
+}
+
+tls_env() { # tls_env NAME USAGES: this process's LiveCommerce:ClusterTls settings
+  if [ "$cluster_tls" = off ]; then
+    export LiveCommerce__ClusterTls__Enabled=false
+    return
+  fi
+  tls_certificate "$1" "$2"
+  export LiveCommerce__ClusterTls__Enabled=true
+  export LiveCommerce__ClusterTls__CertificatePath="$tls_dir/$1.crt"
+  export LiveCommerce__ClusterTls__KeyPath="$tls_dir/$1.key"
+  export LiveCommerce__ClusterTls__CaCertificatePath="$tls_dir/ca.crt"
+}
+
 common_env() {
   export LiveCommerce__Profile=Postgres
   export LiveCommerce__ClusterId="${LC_CLUSTER_ID:-livecommerce-local}"
   export LiveCommerce__ServiceId="${LC_SERVICE_ID:-livecommerce}"
   export LiveCommerce__Postgres__ConnectionString="$(lc_connection_string "$db" "$db_user" "$(secret db.password)")"
   export LiveCommerce__Postgres__MaxPoolSize="${LC_MAX_POOL_SIZE:-20}"
+  # Silo and gateway ports on loopback only: nothing off this machine can reach them.
+  export LiveCommerce__Silo__AdvertisedAddress=127.0.0.1 LiveCommerce__Silo__ListenAddress=127.0.0.1
   export LiveCommerce__Auth__SigningKey="$(secret jwt.key)"
   export LiveCommerce__Payments__Sandbox__CallbackSecret="$(secret callback.secret)"
   export LiveCommerce__Payments__Sandbox__CallbackUrl="http://127.0.0.1:$(cat "$state/api.port" 2>/dev/null || echo 5080)/v1/payments/callbacks/sandbox"
@@ -52,6 +96,7 @@ start_silo() {
   local i="$1"
   if alive "$state/silo-$i.pid"; then echo "silo $i already runs (pid $(cat "$state/silo-$i.pid"))"; return; fi
   common_env
+  tls_env "silo-$i" serverAuth,clientAuth
   LiveCommerce__Silo__SiloPort=$((base_silo_port + i)) \
   LiveCommerce__Silo__GatewayPort=$((base_gateway_port + i)) \
     nohup dotnet "$silo_dll" >"$state/silo-$i.log" 2>&1 &
@@ -63,6 +108,7 @@ start_api() {
   local port="$1"
   if alive "$state/api.pid"; then echo "front door already runs (pid $(cat "$state/api.pid"))"; return; fi
   common_env
+  tls_env api clientAuth
   # --urls: the command line outranks the "Urls" of appsettings.json.
   nohup dotnet "$api_dll" --urls "http://127.0.0.1:$port" >"$state/api.log" 2>&1 &
   echo $! >"$state/api.pid"
@@ -133,7 +179,7 @@ case "$cmd" in
     ;;
   down)
     for f in "$state"/api.pid "$state"/silo-*.pid; do [ -e "$f" ] && stop_pid_file "$f"; done
-    if [ "${1:-}" = "--purge" ]; then lc_ensure_postgres; lc_drop_database "$db"; rm -f "$state"/db.password; fi
+    if [ "${1:-}" = "--purge" ]; then lc_ensure_postgres; lc_drop_database "$db"; rm -f "$state"/db.password; rm -rf "$tls_dir"; fi
     echo "stopped"
     ;;
   status)

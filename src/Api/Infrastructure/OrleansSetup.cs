@@ -20,27 +20,33 @@ public static class OrleansSetup
             return;
         }
 
-        builder.UseOrleansClient(client =>
+        builder.UseOrleansClient(client => ConfigureClient(client, options));
+    }
+
+    /// <summary>The front door's Orleans client: cluster ids, how it finds gateways, mutual TLS, dashboard client.</summary>
+    public static IClientBuilder ConfigureClient(IClientBuilder client, LiveCommerceOptions options)
+    {
+        client.Configure<ClusterOptions>(o =>
         {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = options.ClusterId;
-                o.ServiceId = options.ServiceId;
-            });
-            if (options.Profile == HostingProfile.Postgres)
-            {
-                client.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = SiloConfiguration.NpgsqlInvariant;
-                    o.ConnectionString = options.Postgres.EffectiveConnectionString();
-                });
-            }
-            else
-            {
-                client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
-            }
-            if (options.Dashboard) client.AddDashboard();
-            client.Services.AllowDatabaseExceptions();
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
         });
+        if (options.Profile == HostingProfile.Postgres)
+        {
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = SiloConfiguration.NpgsqlInvariant;
+                o.ConnectionString = options.Postgres.EffectiveConnectionString();
+            });
+        }
+        else
+        {
+            client.UseLocalhostClustering(options.Silo.GatewayPort, options.ServiceId, options.ClusterId);
+        }
+        // Mutual TLS to the gateways; outside the embedded profile the front door refuses to start without it.
+        client.AddLiveCommerceClusterTls(options);
+        if (options.Dashboard) client.AddDashboard();
+        client.Services.AllowDatabaseExceptions();
+        return client;
     }
 }

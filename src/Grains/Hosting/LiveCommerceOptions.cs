@@ -23,6 +23,8 @@ public sealed class LiveCommerceOptions
     public SiloEndpointSettings Silo { get; set; } = new();
     public PostgresSettings Postgres { get; set; } = new();
     public TelemetrySettings Telemetry { get; set; } = new();
+    /// <summary>Mutual TLS on Orleans connections (silo to silo, client to gateway); see <see cref="ClusterTransportSecurity"/>.</summary>
+    public ClusterTlsSettings ClusterTls { get; set; } = new();
 
     /// <summary>The Orleans dashboard (silo statistics collection and the /dashboard pages).</summary>
     public bool Dashboard { get; set; } = true;
@@ -34,12 +36,22 @@ public sealed class LiveCommerceOptions
 
 public sealed class SiloEndpointSettings
 {
+    public const string Section = "LiveCommerce:Silo";
+
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
     /// <summary>The address other silos and clients use to reach this silo.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// The address the silo and gateway ports listen on (postgres profile): an interface address, or <c>0.0.0.0</c> for
+    /// every interface. Default: <see cref="AdvertisedAddress"/>, so a local cluster listens on loopback only.
+    /// </summary>
+    public string? ListenAddress { get; set; }
+
     public IPAddress AdvertisedIp() => IPAddress.Parse(AdvertisedAddress);
+
+    public IPAddress ListenIp() => string.IsNullOrWhiteSpace(ListenAddress) ? AdvertisedIp() : IPAddress.Parse(ListenAddress);
 }
 
 public sealed class PostgresSettings

@@ -32,10 +32,14 @@ public static class SiloConfiguration
         return silo.AddLiveCommerceRuntime(options);
     }
 
-    /// <summary>How this silo finds the others: localhost (embedded) or the AdoNet membership table (postgres).</summary>
+    /// <summary>
+    /// How this silo finds the others (localhost in the embedded profile, the AdoNet membership table in the postgres
+    /// profile), where it listens, and mutual TLS on its connections (required outside the embedded profile).
+    /// </summary>
     public static ISiloBuilder AddLiveCommerceClustering(this ISiloBuilder silo, LiveCommerceOptions options)
     {
         var endpoint = options.Silo;
+        silo.AddLiveCommerceClusterTls(options);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;
@@ -47,7 +51,16 @@ public static class SiloConfiguration
             return silo;
         }
 
-        silo.ConfigureEndpoints(endpoint.AdvertisedIp(), endpoint.SiloPort, endpoint.GatewayPort, listenOnAnyHostAddress: true);
+        // Listening on the configured address only (loopback unless said otherwise), not on every interface.
+        var listen = endpoint.ListenIp();
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.AdvertisedIPAddress = endpoint.AdvertisedIp();
+            o.SiloPort = endpoint.SiloPort;
+            o.GatewayPort = endpoint.GatewayPort;
+            o.SiloListeningEndpoint = new System.Net.IPEndPoint(listen, endpoint.SiloPort);
+            o.GatewayListeningEndpoint = new System.Net.IPEndPoint(listen, endpoint.GatewayPort);
+        });
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = NpgsqlInvariant;

@@ -78,4 +78,110 @@ public sealed class KubernetesManifestTests
         var job = File.ReadAllText(RepoFile("deploy", "kubernetes", "10-migrate-job.yaml"));
         Assert.Matches(new Regex(@"args:\s*\[""migrate""\]"), job);
     }
+
+    private static YamlMappingNode PodSpec(YamlMappingNode workload) =>
+        (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)workload["spec"])["template"])["spec"];
+
+    private static YamlMappingNode Container(YamlMappingNode workload) =>
+        (YamlMappingNode)((YamlSequenceNode)PodSpec(workload)["containers"]).Children[0];
+
+    private static YamlNode? Child(YamlNode node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    private static IEnumerable<YamlNode> Items(YamlNode? node) => node is YamlSequenceNode list ? list.Children : [];
+
+    private static Dictionary<string, string> Labels(YamlNode? matchLabels) =>
+        matchLabels is YamlMappingNode map ? map.Children.ToDictionary(c => c.Key.ToString(), c => c.Value.ToString()) : [];
+
+    /// <summary>The secret mounted where <paramref name="path"/> lies, in <paramref name="workload"/>'s first container.</summary>
+    private static string? SecretMountedAt(YamlMappingNode workload, string path)
+    {
+        var mount = Items(Child(Container(workload), "volumeMounts")).Cast<YamlMappingNode>()
+            .SingleOrDefault(m => path.StartsWith(m["mountPath"].ToString().TrimEnd('/') + "/", StringComparison.Ordinal));
+        if (mount is null) return null;
+        Assert.Equal("true", Child(mount, "readOnly")?.ToString());
+        var volume = Items(Child(PodSpec(workload), "volumes")).Cast<YamlMappingNode>().Single(v => v["name"].ToString() == mount["name"].ToString());
+        return Child(Child(volume, "secret")!, "secretName")?.ToString();
+    }
+
+    [Theory]
+    [InlineData("StatefulSet", "livecommerce-silo", new[] { "server auth", "client auth" })]
+    [InlineData("Deployment", "livecommerce-api", new[] { "client auth" })]
+    public void Silos_and_front_doors_take_their_cluster_certificate_and_authority_from_a_mounted_secret(string kind, string name, string[] usages)
+    {
+        var workload = Workload(kind, name);
+        var env = Env(workload);
+        Assert.DoesNotContain("LiveCommerce__ClusterTls__Enabled", env.Keys); // on, as the postgres profile requires
+        var secrets = new[] { "CertificatePath", "KeyPath", "CaCertificatePath" }
+            .Select(key => SecretMountedAt(workload, env["LiveCommerce__ClusterTls__" + key].ToString()))
+            .Distinct().ToList();
+        var secret = Assert.Single(secrets);
+        Assert.NotNull(secret);
+
+        // The secret is a cert-manager certificate for the role's usages, issued by the cluster's own authority.
+        var certificate = Documents().Single(d => d["kind"].ToString() == "Certificate" && Child(d["spec"], "secretName")?.ToString() == secret);
+        var certificateUsages = Items(Child(certificate["spec"], "usages")).Select(u => u.ToString()).ToList();
+        foreach (var usage in usages) Assert.Contains(usage, certificateUsages);
+        var issuerName = Child(Child(certificate["spec"], "issuerRef")!, "name")!.ToString();
+        var issuer = Documents().Single(d => d["kind"].ToString() == "Issuer" && ((YamlMappingNode)d["metadata"])["name"].ToString() == issuerName);
+        var authoritySecret = Child(Child(issuer["spec"], "ca")!, "secretName")!.ToString();
+        var authority = Documents().Single(d => d["kind"].ToString() == "Certificate" && Child(d["spec"], "secretName")?.ToString() == authoritySecret);
+        Assert.Equal("true", Child(authority["spec"], "isCA")?.ToString());
+    }
+
+    [Fact]
+    public void Silos_listen_on_their_pod_address()
+    {
+        var env = Env(Workload("StatefulSet", "livecommerce-silo"));
+        Assert.Contains("status.podIP", env["LiveCommerce__Silo__ListenAddress"].ToString());
+        Assert.Contains("status.podIP", env["LiveCommerce__Silo__AdvertisedAddress"].ToString());
+    }
+
+    /// <summary>For the pods of <paramref name="workload"/>: which ports admit connections from which pods' app label ("*" for any source).</summary>
+    private static Dictionary<int, HashSet<string>> Ingress(YamlMappingNode workload)
+    {
+        var labels = Labels(Child(Child(Child(workload["spec"], "template")!, "metadata")!, "labels"));
+        var policies = Documents().Where(d => d["kind"].ToString() == "NetworkPolicy"
+            && Labels(Child(Child(d["spec"], "podSelector")!, "matchLabels")).All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value)).ToList();
+        Assert.NotEmpty(policies); // selected by a policy: nothing gets in unless a rule admits it
+        var containerPorts = Items(Child(Container(workload), "ports")).Cast<YamlMappingNode>().ToDictionary(p => p["name"].ToString(), p => int.Parse(p["containerPort"].ToString()));
+        var admitted = new Dictionary<int, HashSet<string>>();
+        foreach (var policy in policies)
+        {
+            Assert.Contains("Ingress", Items(Child(policy["spec"], "policyTypes")).Select(t => t.ToString()));
+            foreach (var rule in Items(Child(policy["spec"], "ingress")))
+            {
+                var ports = Items(Child(rule, "ports")).Select(p => Child(p, "port")!.ToString())
+                    .Select(p => int.TryParse(p, out var number) ? number : containerPorts[p]).ToList();
+                Assert.NotEmpty(ports); // a rule without ports would admit every port
+                var sources = Items(Child(rule, "from")).Select(from =>
+                {
+                    Assert.Null(Child(from, "ipBlock"));
+                    Assert.Null(Child(from, "namespaceSelector"));
+                    return Labels(Child(Child(from, "podSelector")!, "matchLabels"))["app"];
+                }).ToList();
+                if (sources.Count == 0) sources.Add("*");
+                foreach (var port in ports)
+                    foreach (var source in sources)
+                        (admitted.TryGetValue(port, out var set) ? set : admitted[port] = []).Add(source);
+            }
+        }
+        return admitted;
+    }
+
+    [Fact]
+    public void Only_silos_reach_the_silo_port_only_front_doors_the_gateway_and_only_http_reaches_front_doors()
+    {
+        var silo = Workload("StatefulSet", "livecommerce-silo");
+        var ports = Items(Child(Container(silo), "ports")).Cast<YamlMappingNode>().ToDictionary(p => p["name"].ToString(), p => int.Parse(p["containerPort"].ToString()));
+        var siloIngress = Ingress(silo);
+        Assert.Equal([ports["silo"], ports["gateway"]], siloIngress.Keys.Order());
+        Assert.Equal(["livecommerce-silo"], siloIngress[ports["silo"]]);
+        Assert.Equal(["livecommerce-api"], siloIngress[ports["gateway"]]);
+
+        var api = Workload("Deployment", "livecommerce-api");
+        var http = Items(Child(Container(api), "ports")).Cast<YamlMappingNode>().Single(p => p["name"].ToString() == "http")["containerPort"].ToString();
+        var apiIngress = Ingress(api);
+        Assert.Equal([int.Parse(http)], apiIngress.Keys);
+    }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LiveCommerce.Tests.Support;
 
-/// <summary>A real silo host in the postgres profile (the production configuration) on free loopback ports.</summary>
+/// <summary>A real silo host in the postgres profile (the production configuration, mutual TLS included) on free loopback ports.</summary>
 public sealed class PostgresSilo : IAsyncDisposable
 {
     private PostgresSilo(IHost host) => Host = host;
@@ -28,6 +28,8 @@ public sealed class PostgresSilo : IAsyncDisposable
             ["LiveCommerce:Postgres:ConnectionString"] = connectionString,
             ["LiveCommerce:Postgres:MaxPoolSize"] = "10",
         };
+        // Mutual TLS is required outside the embedded profile: a certificate of the tests' cluster authority.
+        foreach (var (key, value) in TestCertificates.Cluster.SiloSettings) configuration[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
