@@ -16,6 +16,8 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var options = LiveCommerceOptions.From(builder.Configuration);
 var embedded = options.Profile == HostingProfile.Embedded;
+// Before anything listens: no known or placeholder secret outside the embedded profile.
+SecretPolicy.Ensure(builder.Configuration, HostSecrets.FrontDoor);
 
 builder.Services.TryAddSingleton(options);
 builder.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);

@@ -42,6 +42,9 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     // The dashboard samples every Orleans instrument (activation counts included) each second: ~8% of the CPU here,
     // growing with activations. It is an operator's tool, not part of what these benchmarks measure.
     ["LiveCommerce:Dashboard"] = "false",
+    // Outside the embedded profile a silo refuses the default callback secret; no front door runs here.
+    ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
 });
 builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
 using var host = builder.Build();
