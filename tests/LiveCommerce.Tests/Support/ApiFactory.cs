@@ -31,6 +31,7 @@ public class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("LiveCommerce:Payments:Sandbox:CompletionDelay", "00:00:00.050");
         // Tests move the clock by days; a year-long token outlives them.
         builder.UseSetting("LiveCommerce:Auth:TokenLifetimeMinutes", "525600");
+        builder.UseSetting("LiveCommerce:Auth:MaxTokenLifetimeMinutes", "525600");
         // Pools re-read streamer trust every second instead of 30, so tests see new scores quickly.
         builder.UseSetting("LiveCommerce:Traffic:SnapshotRefresh", "00:00:01");
         builder.UseSetting("LiveCommerce:Payments:Sandbox:CallbackUrl", "http://localhost/v1/payments/callbacks/sandbox");
