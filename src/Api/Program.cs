@@ -42,6 +42,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestBodyLimits(builder.Configuration.GetValue(BodyLimits.Setting, BodyLimits.DefaultBytes));
 app.UseAuthentication();
 app.UseAuthorization();
 
