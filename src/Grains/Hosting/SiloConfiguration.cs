@@ -30,6 +30,9 @@ public static class SiloConfiguration
         var options = LiveCommerceOptions.From(configuration);
         SecretPolicy.Ensure(configuration, HostSecrets.Silo);
         EnsureCallbackUrl(configuration, options);
+        // Fail fast when another process on this machine holds our silo or gateway port.
+        silo.Services.AddSingleton<PortGuard>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PortGuard>());
         silo.AddLiveCommerceClustering(options);
         return silo.AddLiveCommerceRuntime(options);
     }
