@@ -49,7 +49,7 @@ app.UseAuthorization();
 app.MapLiveCommerceHealth();
 app.MapOpenApi();
 app.MapScalarApiReference();
-if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin);
+if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin).ValidateDashboardInput();
 
 var v1 = app.MapGroup("/v1");
 if (embedded) v1.MapDevTokenEndpoints();
