@@ -10,7 +10,8 @@
 #                                                            development token endpoint)
 #   deploy/local-cluster.sh kill-silo I | start-silo I       SIGKILL / start silo I (failover drills)
 #
-# State (pids, logs, the generated signing key and database password) lives in .local/cluster/.
+# State (pids, logs, the generated signing key, callback secret and database password) lives in .local/cluster/.
+# Outside the embedded profile the hosts refuse default or placeholder secrets, so these generated ones are required.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/deploy/lib/postgres.sh"
