@@ -60,11 +60,22 @@ public sealed class StartupSecretTests
         if (!string.IsNullOrEmpty(value)) Assert.DoesNotContain(value, refusal.Message); // secrets never reach the logs
     }
 
+    /// <summary>Silos hold no signing key: the others.</summary>
+    public static TheoryData<string, string?> SiloBadSecrets()
+    {
+        var data = new TheoryData<string, string?>();
+        foreach (var row in BadSecrets())
+        {
+            var (setting, value) = row.Data;
+            if (setting != Signing) data.Add(setting, value);
+        }
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(BadSecrets))]
+    [MemberData(nameof(SiloBadSecrets))]
     public void The_silo_refuses_to_start(string setting, string? value)
     {
-        if (setting == Signing) return; // silos hold no signing key
         var settings = Good();
         if (value is null) settings.Remove(setting); else settings[setting] = value;
         var builder = Host.CreateApplicationBuilder();
