@@ -37,12 +37,16 @@ builder.Services.AddLiveCommerceHealth(options);
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<ClientIpResolver>();
 builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
+// Kestrel's own ceiling (30 MB by default) down to ours, also for requests that match no endpoint; endpoints with a
+// larger limit of their own raise it per request (BodyLimits).
+var maxBodyBytes = builder.Configuration.GetValue(BodyLimits.Setting, BodyLimits.DefaultBytes);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBodyBytes);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseRequestBodyLimits(builder.Configuration.GetValue(BodyLimits.Setting, BodyLimits.DefaultBytes));
+app.UseRequestBodyLimits(maxBodyBytes);
 app.UseAuthentication();
 app.UseAuthorization();
 
