@@ -10,8 +10,9 @@
 #                                                            development token endpoint)
 #   deploy/local-cluster.sh kill-silo I | start-silo I       SIGKILL / start silo I (failover drills)
 #
-# State (pids, logs, the generated signing key and database password, and the throwaway certificate authority with
-# one certificate per process in tls/) lives in .local/cluster/.
+# State (pids, logs, the generated signing key, callback secret and database password, and the throwaway certificate
+# authority with one certificate per process in tls/) lives in .local/cluster/. Outside the embedded profile the hosts
+# refuse default or placeholder secrets, so these generated ones are required.
 # Silos and the front door talk over mutual TLS (LiveCommerce:ClusterTls). LC_CLUSTER_TLS=off runs the cluster without
 # it (accepted only because every silo listens on loopback; logged as a warning), to measure what TLS costs.
 set -euo pipefail

@@ -16,6 +16,8 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var options = LiveCommerceOptions.From(builder.Configuration);
 var embedded = options.Profile == HostingProfile.Embedded;
+// Before anything listens: no known or placeholder secret outside the embedded profile.
+SecretPolicy.Ensure(builder.Configuration, HostSecrets.FrontDoor);
 
 builder.Services.TryAddSingleton(options);
 builder.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
@@ -37,18 +39,23 @@ builder.Services.AddSingleton<ClientIpResolver>();
 builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
 // The payment callback checks amounts against the same limit as the orders (LiveCommerce:Orders:MaxPaymentAmount).
 builder.Services.AddOptions<LiveCommerce.Grains.Common.OrderPolicy>().BindConfiguration(LiveCommerce.Grains.Common.OrderPolicy.Section);
+// Kestrel's own ceiling (30 MB by default) down to ours, also for requests that match no endpoint; endpoints with a
+// larger limit of their own raise it per request (BodyLimits).
+var maxBodyBytes = builder.Configuration.GetValue(BodyLimits.Setting, BodyLimits.DefaultBytes);
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBodyBytes);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestBodyLimits(maxBodyBytes);
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapLiveCommerceHealth();
 app.MapOpenApi();
 app.MapScalarApiReference();
-if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin);
+if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin).ValidateDashboardInput();
 
 var v1 = app.MapGroup("/v1");
 if (embedded) v1.MapDevTokenEndpoints();

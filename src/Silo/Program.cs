@@ -13,6 +13,7 @@ var options = LiveCommerceOptions.From(builder.Configuration);
 
 if (migrateOnly || (options.Profile == HostingProfile.Postgres && options.Postgres.MigrateOnStart))
 {
+    SecretPolicy.Ensure(builder.Configuration, HostSecrets.DatabasePassword);
     using var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(c => c.SingleLine = true));
     var schema = new PostgresSchema(loggerFactory.CreateLogger<PostgresSchema>());
     await schema.ApplyAsync(options.Postgres.EffectiveConnectionString());

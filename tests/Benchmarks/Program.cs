@@ -45,6 +45,9 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     // One silo on loopback whose grains are called in-process: no Orleans connection is opened, so no certificates.
     // (TLS off is accepted outside the embedded profile only for a silo listening on loopback, with a warning.)
     ["LiveCommerce:ClusterTls:Enabled"] = "false",
+    // Outside the embedded profile a silo refuses the default callback secret; no front door runs here.
+    ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
 });
 builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
 using var host = builder.Build();

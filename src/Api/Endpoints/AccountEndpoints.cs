@@ -65,11 +65,11 @@ public static class AccountEndpoints
             .RequireAuthorization(Roles.Admin);
     }
 
-    /// <summary>A party reads only its own account (its token subject is the account id); admins read any.</summary>
+    /// <summary>A party uses only its own account (merchant or streamer whose id is the account id); admins any.</summary>
     private static ISettlementAccountGrain Own(ClaimsPrincipal user, IGrainFactory grains, string accountId)
     {
         Ids.Require(accountId, "accountId");
-        user.EnsureIsOrAdmin(accountId);
+        user.EnsureOwnsAccount(accountId);
         return grains.Ref<ISettlementAccountGrain>(accountId);
     }
 

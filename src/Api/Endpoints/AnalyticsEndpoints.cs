@@ -24,16 +24,16 @@ public static class AnalyticsEndpoints
             var room = await grains.Ref<ILiveRoomGrain>(roomId).GetView(); // 404 for a room never opened
             var report = await grains.Ref<IRoomAnalyticsGrain>(roomId).GetReport();
             var user = http.User;
-            if (user.IsAdmin() || (user.IsInRole(Roles.Streamer) && user.Subject() == room.StreamerId)) return Results.Ok(report);
-            if (user.IsInRole(Roles.Merchant) && report.Products.Any(p => p.MerchantId == user.Subject()))
-                return Results.Ok(report with { Products = report.Products.Where(p => p.MerchantId == user.Subject()).ToList() });
+            if (user.IsAdmin() || user.Is(Party.Streamer, room.StreamerId)) return Results.Ok(report);
+            if (report.Products.Any(p => user.Is(Party.Merchant, p.MerchantId)))
+                return Results.Ok(report with { Products = report.Products.Where(p => user.Is(Party.Merchant, p.MerchantId)).ToList() });
             throw DomainException.Forbidden("Only the room's streamer, a merchant that sold in it, or an admin may read its analytics.");
         }).RequireAuthorization("authenticated");
 
         analytics.MapGet("/streamers/{streamerId}", async (string streamerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(streamerId, "streamerId");
-            RequireSelfOrAdmin(http, Roles.Streamer, streamerId);
+            http.User.EnsureActsAs(Party.Streamer, streamerId);
             await grains.Ref<IStreamerGrain>(streamerId).GetProfile(); // 404 for an unknown streamer
             return Results.Ok(await grains.Ref<IStreamerAnalyticsGrain>(streamerId).GetReport());
         }).RequireAuthorization("authenticated");
@@ -41,7 +41,7 @@ public static class AnalyticsEndpoints
         analytics.MapGet("/merchants/{merchantId}", async (string merchantId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(merchantId, "merchantId");
-            RequireSelfOrAdmin(http, Roles.Merchant, merchantId);
+            http.User.EnsureActsAs(Party.Merchant, merchantId);
             return Results.Ok(await grains.Ref<IMerchantAnalyticsGrain>(merchantId).GetReport());
         }).RequireAuthorization("authenticated");
 
@@ -51,7 +51,7 @@ public static class AnalyticsEndpoints
         analytics.MapGet("/buyers/{buyerId}/lifetime-value", async (string buyerId, int? weeks, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            RequireSelfOrAdmin(http, Roles.Buyer, buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.GetGrain<IAnalyticsQueryGrain>(0).GetLifetimeValue(buyerId, weeks));
         }).RequireAuthorization("authenticated");
 
@@ -73,13 +73,5 @@ public static class AnalyticsEndpoints
         v1.MapPost("/admin/analytics/rebuild", async (IGrainFactory grains) =>
             Results.Ok(await grains.Ref<IAnalyticsRebuildGrain>("analytics").Run()))
             .RequireAuthorization(Roles.Admin).WithTags("Operations");
-    }
-
-    /// <summary>Admins read anything; otherwise the caller must have <paramref name="role"/> and be <paramref name="id"/>.</summary>
-    private static void RequireSelfOrAdmin(HttpContext http, string role, string id)
-    {
-        if (http.User.IsAdmin()) return;
-        if (!http.User.IsInRole(role) || http.User.Subject() != id)
-            throw DomainException.Forbidden("You may only read your own analytics.");
     }
 }

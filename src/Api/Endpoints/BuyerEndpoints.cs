@@ -18,28 +18,28 @@ public static class BuyerEndpoints
         buyers.MapPut("/{buyerId}", async (string buyerId, RegisterBuyerRequest body, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Register(new RegisterBuyer(body.City ?? "", body.DisplayName)));
         }).RequireAuthorization(Roles.Buyer);
 
         buyers.MapGet("/{buyerId}", async (string buyerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Get());
         }).RequireAuthorization("authenticated");
 
         buyers.MapPut("/{buyerId}/following/{streamerId}", async (string buyerId, string streamerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Follow(Ids.Require(streamerId, "streamerId")));
         }).RequireAuthorization(Roles.Buyer);
 
         buyers.MapDelete("/{buyerId}/following/{streamerId}", async (string buyerId, string streamerId, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IBuyerGrain>(buyerId).Unfollow(Ids.Require(streamerId, "streamerId")));
         }).RequireAuthorization(Roles.Buyer);
 
@@ -48,7 +48,7 @@ public static class BuyerEndpoints
         {
             Ids.Require(buyerId, "buyerId");
             Ids.Require(productId, "productId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             var command = new GrantRepurchase(buyerId, Ids.Require(body.RoomId, "roomId"), productId, RequestHelpers.Require(body.Quantity, "quantity"),
                 RequestHelpers.Require(body.MaxAmountPerOrder, "maxAmountPerOrder"), RequestHelpers.Require(body.PeriodDays, "periodDays"));
             return Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{buyerId}:{productId}").Grant(command));
@@ -58,7 +58,7 @@ public static class BuyerEndpoints
         {
             Ids.Require(buyerId, "buyerId");
             Ids.Require(productId, "productId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{buyerId}:{productId}").Get());
         }).RequireAuthorization("authenticated");
 
@@ -66,7 +66,7 @@ public static class BuyerEndpoints
         {
             Ids.Require(buyerId, "buyerId");
             Ids.Require(productId, "productId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IRepurchasePlanGrain>($"{buyerId}:{productId}").Revoke());
         }).RequireAuthorization("authenticated");
 
@@ -74,7 +74,7 @@ public static class BuyerEndpoints
         buyers.MapGet("/{buyerId}/orders", async (string buyerId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             var (o, l) = RequestHelpers.Paging(offset, limit);
             var buyer = grains.Ref<IBuyerGrain>(buyerId);
             await buyer.Get(); // 404 for an unknown buyer

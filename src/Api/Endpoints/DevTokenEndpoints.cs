@@ -11,9 +11,10 @@ public static class DevTokenEndpoints
 
     public static void MapDevTokenEndpoints(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/dev/tokens", (TokenRequest body, TokenIssuer issuer) =>
+        v1.MapPost("/dev/tokens", (TokenRequest body, TokenIssuer issuer, SystemSubjects system) =>
         {
             var subject = Ids.Require(body.Subject, "subject");
+            if (system.Contains(subject)) throw DomainException.Invalid("subject", $"'{subject}' is a system party; no user may act as it.");
             if (body.Role is null || !Roles.All.Contains(body.Role))
                 throw DomainException.Invalid("role", $"role must be one of {string.Join(", ", Roles.All)}.");
             var (token, expires) = issuer.Issue(subject, body.Role);

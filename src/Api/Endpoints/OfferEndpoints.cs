@@ -63,15 +63,14 @@ public static class OfferEndpoints
     }
 
     /// <summary>
-    /// The one place offer routes check who calls: a merchant acts only as itself (and the product grain checks the
-    /// product is that merchant's); admins only where <paramref name="adminMay"/>.
+    /// Offer routes act as the merchant (role and subject, <see cref="Access"/>); the product grain checks the product
+    /// is that merchant's. Publishing is the merchant's own act; admins may only withdraw and read.
     /// </summary>
     private static string ActingMerchant(ClaimsPrincipal user, string merchantId, bool adminMay)
     {
         Ids.Require(merchantId, "merchantId");
-        if (!(user.IsInRole(Roles.Merchant) || adminMay && user.IsAdmin()))
-            throw DomainException.Forbidden(adminMay ? "Only the merchant or an admin may do this." : "Only the merchant may do this.");
-        user.EnsureIsOrAdmin(merchantId);
+        if (!adminMay && !user.Is(Party.Merchant, merchantId)) throw DomainException.Forbidden("Only the merchant may do this.");
+        user.EnsureActsAs(Party.Merchant, merchantId);
         return merchantId;
     }
 

@@ -16,7 +16,7 @@ public static class StreamerEndpoints
         streamers.MapPut("/{streamerId}", async (string streamerId, CreateStreamerRequest body, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(streamerId, "streamerId");
-            http.User.EnsureIsOrAdmin(streamerId);
+            http.User.EnsureActsAs(Party.Streamer, streamerId);
             var profile = await grains.Ref<IStreamerGrain>(streamerId)
                 .CreateProfile(new CreateStreamerProfile(body.DisplayName ?? "", body.HomeCity ?? ""));
             return Results.Ok(profile);

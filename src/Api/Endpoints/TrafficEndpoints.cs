@@ -17,7 +17,7 @@ public static class TrafficEndpoints
             if (viewerId is not null)
             {
                 Ids.Require(viewerId, "viewerId");
-                http.User.EnsureIsOrAdmin(viewerId); // the viewer part reveals the viewer's city and follows
+                http.User.EnsureActsAs(Party.Buyer, viewerId); // the viewer part reveals the viewer's city and follows
             }
             return Results.Ok(await grains.Ref<IStreamerGrain>(streamerId).GetTrustScore(viewerId));
         }).RequireAuthorization("authenticated").WithTags("Traffic");
@@ -29,7 +29,7 @@ public static class TrafficEndpoints
         v1.MapGet("/buyers/{buyerId}/feed", async (string buyerId, int? size, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(buyerId, "buyerId");
-            http.User.EnsureIsOrAdmin(buyerId);
+            http.User.EnsureActsAs(Party.Buyer, buyerId);
             return Results.Ok(await grains.Ref<IFeedGrain>("feed").Build(buyerId, size ?? 20));
         }).RequireAuthorization("authenticated").WithTags("Traffic");
 

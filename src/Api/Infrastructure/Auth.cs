@@ -5,6 +5,7 @@ using LiveCommerce.Contracts.Common;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using LiveCommerce.Grains.Payments.Splits;
 
 namespace LiveCommerce.Api.Infrastructure;
 
@@ -25,12 +26,15 @@ public sealed class AuthSettings
     public const string Section = "LiveCommerce:Auth";
 
     /// <summary>The key shipped in appsettings.json for local development; refused outside the embedded profile.</summary>
-    public const string DevelopmentKey = "embedded-development-signing-key-not-for-production-0123456789";
+    public const string DevelopmentKey = LiveCommerce.Grains.Hosting.SecretPolicy.DevelopmentSigningKey;
 
     public string Issuer { get; set; } = "livecommerce";
     public string Audience { get; set; } = "livecommerce-api";
     public string SigningKey { get; set; } = "";
     public int TokenLifetimeMinutes { get; set; } = 480;
+
+    /// <summary>Longest lifetime (exp minus the earlier of iat and nbf) of a token accepted here, whoever issued it.</summary>
+    public int MaxTokenLifetimeMinutes { get; set; } = 720;
 
     public SymmetricSecurityKey Key() => new(Encoding.UTF8.GetBytes(SigningKey));
 }
@@ -66,8 +70,11 @@ public static class AuthSetup
         var settings = builder.Configuration.GetSection(AuthSettings.Section).Get<AuthSettings>() ?? new AuthSettings();
         if (Encoding.UTF8.GetByteCount(settings.SigningKey) < 32)
             throw new InvalidOperationException("LiveCommerce:Auth:SigningKey must be at least 32 bytes (HS256).");
-        if (!embedded && settings.SigningKey == AuthSettings.DevelopmentKey)
-            throw new InvalidOperationException("The development signing key is only accepted in the embedded profile; set LiveCommerce__Auth__SigningKey.");
+        // Known and placeholder keys outside the embedded profile: SecretPolicy, run by Program before this.
+        if (settings.MaxTokenLifetimeMinutes <= 0 || settings.TokenLifetimeMinutes <= 0 || settings.TokenLifetimeMinutes > settings.MaxTokenLifetimeMinutes)
+            throw new InvalidOperationException("LiveCommerce:Auth:TokenLifetimeMinutes must be positive and at most LiveCommerce:Auth:MaxTokenLifetimeMinutes.");
+        var systemSubjects = SystemSubjects.From(builder.Configuration);
+        builder.Services.AddSingleton(systemSubjects);
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<TokenIssuer>();
@@ -83,6 +90,8 @@ public static class AuthSetup
                 NameClaimType = "sub",
                 RoleClaimType = "role",
                 ClockSkew = TimeSpan.FromSeconds(30),
+                // A token without exp would be valid forever (enforced again by the lifetime validator below).
+                RequireExpirationTime = true,
             };
             o.Events = new JwtBearerEvents
             {
@@ -96,6 +105,13 @@ public static class AuthSetup
                         ctx.Token = cookie;
                     return Task.CompletedTask;
                 },
+                // Who the caller is must be unambiguous before any resource check: one valid subject that is no
+                // system party (a user named `platform` would pass the platform account's checks), and one known role.
+                OnTokenValidated = ctx =>
+                {
+                    if (IdentityProblem(ctx.Principal!, systemSubjects) is { } problem) ctx.Fail(problem);
+                    return Task.CompletedTask;
+                },
             };
         });
         // Token lifetimes are checked against the same clock that issued them (a fake clock in tests).
@@ -103,11 +119,11 @@ public static class AuthSetup
         {
             var clock = services.GetRequiredKeyedService<TimeProvider>(DomainClock.Key);
             var skew = o.TokenValidationParameters.ClockSkew;
-            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, _) =>
-            {
-                var now = clock.GetUtcNow().UtcDateTime;
-                return (notBefore is null || notBefore.Value <= now + skew) && (expires is null || expires.Value > now - skew);
-            };
+            var max = TimeSpan.FromMinutes(settings.MaxTokenLifetimeMinutes);
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, token, _) =>
+                LifetimeProblem(notBefore, expires, (token as JsonWebToken)?.IssuedAt, clock.GetUtcNow().UtcDateTime, skew, max) is { } problem
+                    ? throw new SecurityTokenInvalidLifetimeException(problem) { NotBefore = notBefore, Expires = expires }
+                    : true;
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Buyer, p => p.RequireRole(Roles.Buyer))
@@ -117,20 +133,48 @@ public static class AuthSetup
             .AddPolicy("authenticated", p => p.RequireAuthenticatedUser());
         return settings;
     }
+
+    /// <summary>Why a token's lifetime is refused, or null: it must expire, have started, not have ended, and last at most <paramref name="max"/>.</summary>
+    public static string? LifetimeProblem(DateTime? notBefore, DateTime? expires, DateTime? issuedAt, DateTime now, TimeSpan skew, TimeSpan max)
+    {
+        if (expires is null) return "The token has no expiry (exp).";
+        if (notBefore is { } nbf && nbf > now + skew) return "The token is not valid yet.";
+        if (expires.Value <= now - skew) return "The token has expired.";
+        // The longest span the token claims, from the earlier of iat and nbf; without either, from now.
+        var start = now;
+        if (issuedAt is { } iat && iat != DateTime.MinValue && iat < start) start = iat;
+        if (notBefore is { } n && n < start) start = n;
+        if (expires.Value - start > max || expires.Value - now > max + skew) return $"The token lives longer than the allowed {max.TotalMinutes:0} minutes.";
+        return null;
+    }
+
+    /// <summary>Why a validated token's identity is refused, or null.</summary>
+    public static string? IdentityProblem(ClaimsPrincipal principal, SystemSubjects systemSubjects)
+    {
+        var subjects = principal.FindAll("sub").Select(c => c.Value).ToList();
+        if (subjects.Count != 1 || Ids.Problem(subjects[0]) is not null) return "The token needs exactly one subject (sub) that is a valid id.";
+        if (systemSubjects.Contains(subjects[0])) return $"The subject '{subjects[0]}' is a system party and cannot be a user.";
+        var roles = principal.FindAll("role").Select(c => c.Value).ToList();
+        if (roles.Count != 1 || !Roles.All.Contains(roles[0])) return $"The token needs exactly one role, one of {string.Join(", ", Roles.All)}.";
+        return null;
+    }
 }
 
-/// <summary>Who is calling, from the validated token.</summary>
-public static class CallerExtensions
+/// <summary>
+/// Party ids that belong to the system, not to a user: the platform's settlement account (<c>LiveCommerce:Splits:PlatformAccountId</c>
+/// and the default <c>platform</c>). No token may carry them as its subject, so no user passes their ownership checks.
+/// </summary>
+public sealed class SystemSubjects(IEnumerable<string> ids)
 {
-    public static string Subject(this ClaimsPrincipal user) =>
-        user.FindFirstValue("sub") ?? throw new DomainException(ErrorKind.Forbidden, "forbidden", "The token has no subject.");
+    private readonly HashSet<string> _ids = new(ids, StringComparer.OrdinalIgnoreCase);
 
-    public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
+    public bool Contains(string subject) => _ids.Contains(subject);
 
-    /// <summary>A caller acts only as itself: its subject must be <paramref name="id"/> (admins may read anyone).</summary>
-    public static void EnsureIsOrAdmin(this ClaimsPrincipal user, string id)
+    public IReadOnlyCollection<string> All => _ids;
+
+    public static SystemSubjects From(IConfiguration configuration)
     {
-        if (user.IsAdmin()) return;
-        if (user.Subject() != id) throw DomainException.Forbidden("You may only act on your own resources.");
+        var policy = configuration.GetSection(SplitPolicy.Section).Get<SplitPolicy>() ?? new SplitPolicy();
+        return new SystemSubjects([new SplitPolicy().PlatformAccountId, policy.PlatformAccountId]);
     }
 }

@@ -17,6 +17,7 @@ public static class OrleansSetup
         if (coHost)
         {
             builder.UseOrleans(silo => silo.AddLiveCommerce(builder.Configuration));
+            BoundAddressCallbackSender.Register(builder);
             return;
         }
 

@@ -28,8 +28,28 @@ public static class SiloConfiguration
     public static ISiloBuilder AddLiveCommerce(this ISiloBuilder silo, IConfiguration configuration)
     {
         var options = LiveCommerceOptions.From(configuration);
+        SecretPolicy.Ensure(configuration, HostSecrets.Silo);
+        EnsureCallbackUrl(configuration, options);
+        // Fail fast when another process on this machine holds our silo or gateway port.
+        silo.Services.AddSingleton<PortGuard>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PortGuard>());
         silo.AddLiveCommerceClustering(options);
         return silo.AddLiveCommerceRuntime(options);
+    }
+
+    /// <summary>
+    /// The sandbox provider POSTs callbacks to the front door. Its default address (127.0.0.1:5080) is only right for a
+    /// front door started with its defaults, so outside the embedded profile (where the front door derives it from
+    /// its own bound address) it must be configured: otherwise payments are confirmed only by reconciliation.
+    /// </summary>
+    public static void EnsureCallbackUrl(IConfiguration configuration, LiveCommerceOptions options)
+    {
+        if (options.Profile == HostingProfile.Embedded) return;
+        var url = configuration[SandboxGatewayOptions.Section + ":CallbackUrl"];
+        if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException(
+                $"{SandboxGatewayOptions.Section}:CallbackUrl must be set to the front door's callback address as silos reach it " +
+                "(e.g. http://livecommerce-api/v1/payments/callbacks/sandbox) outside the embedded profile.");
     }
 
     /// <summary>

@@ -183,5 +183,49 @@ public sealed class KubernetesManifestTests
         var http = Items(Child(Container(api), "ports")).Cast<YamlMappingNode>().Single(p => p["name"].ToString() == "http")["containerPort"].ToString();
         var apiIngress = Ingress(api);
         Assert.Equal([int.Parse(http)], apiIngress.Keys);
+    /// <summary>Settings that hold secrets: never a literal in a workload, always a Secret reference.</summary>
+    private static readonly string[] SecretSettings =
+        ["LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret"];
+
+    [Theory]
+    [InlineData("StatefulSet", "livecommerce-silo", new[] { "LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Payments__Sandbox__CallbackSecret" })]
+    [InlineData("Deployment", "livecommerce-api", new[] { "LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret" })]
+    [InlineData("Job", "livecommerce-migrate", new[] { "LiveCommerce__Postgres__ConnectionString" })]
+    public void Every_secret_a_workload_needs_comes_from_a_secret(string kind, string name, string[] needed)
+    {
+        var env = Env(Workload(kind, name));
+        var secrets = Documents().Where(d => d["kind"].ToString() == "Secret").ToList();
+        foreach (var setting in needed)
+        {
+            Assert.True(env.TryGetValue(setting, out var source), $"{name} does not set {setting}");
+            var reference = Assert.IsType<YamlMappingNode>(source, exactMatch: false);
+            var secretRef = (YamlMappingNode)reference["secretKeyRef"];
+            // The referenced Secret and key exist in the manifests.
+            Assert.Contains(secrets, d => ((YamlMappingNode)d["metadata"])["name"].ToString() == secretRef["name"].ToString()
+                && ((YamlMappingNode)d["stringData"]).Children.ContainsKey(secretRef["key"]));
+        }
+        foreach (var (setting, source) in env)
+            if (SecretSettings.Contains(setting)) Assert.IsNotType<YamlScalarNode>(source);
+    }
+
+    [Fact]
+    public void The_shipped_secret_values_are_placeholders_that_no_host_accepts()
+    {
+        var secret = Documents().Single(d => d["kind"].ToString() == "Secret");
+        var data = (YamlMappingNode)secret["stringData"];
+        Assert.NotNull(SecretPolicy.PasswordProblem(data["connection-string"].ToString()));
+        Assert.NotNull(SecretPolicy.KeyProblem(data["jwt-signing-key"].ToString()));
+        Assert.NotNull(SecretPolicy.KeyProblem(data["callback-secret"].ToString()));
+    }
+
+    [Fact]
+    public void Silos_are_told_where_the_front_doors_take_callbacks()
+    {
+        var env = Env(Workload("StatefulSet", "livecommerce-silo"));
+        var url = new Uri(env["LiveCommerce__Payments__Sandbox__CallbackUrl"].ToString());
+        var service = Documents().Single(d => d["kind"].ToString() == "Service" && ((YamlMappingNode)d["metadata"])["name"].ToString() == "livecommerce-api");
+        Assert.StartsWith("livecommerce-api.", url.Host);
+        Assert.Equal("/v1/payments/callbacks/sandbox", url.AbsolutePath);
+        Assert.NotNull(service);
     }
 }

@@ -31,17 +31,21 @@ public class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("LiveCommerce:Payments:Sandbox:CompletionDelay", "00:00:00.050");
         // Tests move the clock by days; a year-long token outlives them.
         builder.UseSetting("LiveCommerce:Auth:TokenLifetimeMinutes", "525600");
+        builder.UseSetting("LiveCommerce:Auth:MaxTokenLifetimeMinutes", "525600");
         // Pools re-read streamer trust every second instead of 30, so tests see new scores quickly.
         builder.UseSetting("LiveCommerce:Traffic:SnapshotRefresh", "00:00:01");
-        builder.UseSetting("LiveCommerce:Payments:Sandbox:CallbackUrl", "http://localhost/v1/payments/callbacks/sandbox");
+        if (CallbacksThroughTestServer) builder.UseSetting("LiveCommerce:Payments:Sandbox:CallbackUrl", "http://localhost/v1/payments/callbacks/sandbox");
         builder.ConfigureTestServices(services =>
         {
             services.UseDomainClock(Clock);
-            services.AddSingleton<IPaymentCallbackSender>(sp => new TestServerCallbackSender(this,
+            if (CallbacksThroughTestServer) services.AddSingleton<IPaymentCallbackSender>(sp => new TestServerCallbackSender(this,
                 sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<SandboxGatewayOptions>>(),
                 sp.GetRequiredKeyedService<TimeProvider>(DomainClock.Key), sp.GetRequiredService<ILogger<HttpPaymentCallbackSender>>()));
         });
     }
+
+    /// <summary>False for a factory on a real Kestrel server, whose callbacks travel over HTTP like in production.</summary>
+    protected virtual bool CallbacksThroughTestServer => true;
 
     /// <summary>A client carrying a development token for <paramref name="subject"/> in <paramref name="role"/>.</summary>
     public async Task<HttpClient> ClientAs(string subject, string role)

@@ -27,6 +27,9 @@ public sealed class PostgresSilo : IAsyncDisposable
             ["LiveCommerce:Silo:GatewayPort"] = FreePorts.Next().ToString(),
             ["LiveCommerce:Postgres:ConnectionString"] = connectionString,
             ["LiveCommerce:Postgres:MaxPoolSize"] = "10",
+            // Outside the embedded profile a silo refuses the default callback secret and needs the callback address.
+            ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = TestSecrets.CallbackSecret,
+            ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
         };
         // Mutual TLS is required outside the embedded profile: a certificate of the tests' cluster authority.
         foreach (var (key, value) in TestCertificates.Cluster.SiloSettings) configuration[key] = value;

@@ -21,7 +21,8 @@ public class HttpPaymentCallbackSender(IHttpClientFactory httpClients, IOptions<
     public async Task<bool> SendAsync(PaymentCallback callback, CancellationToken cancellationToken = default)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(callback, Json);
-        using var request = new HttpRequestMessage(HttpMethod.Post, options.Value.CallbackUrl)
+        var url = CallbackUrl();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } },
         };
@@ -33,10 +34,13 @@ public class HttpPaymentCallbackSender(IHttpClientFactory httpClients, IOptions<
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            logger.LogDebug(e, "Callback {EventId} to {Url} failed", callback.EventId, options.Value.CallbackUrl);
+            logger.LogDebug(e, "Callback {EventId} to {Url} failed", callback.EventId, url);
             return false;
         }
     }
+
+    /// <summary>Where callbacks go; the embedded front door derives it from the address it actually listens on.</summary>
+    protected virtual string CallbackUrl() => options.Value.CallbackUrl;
 
     /// <summary>The client that reaches the front door; tests point it at their in-memory server.</summary>
     protected virtual HttpClient CreateClient() => httpClients.CreateClient(nameof(HttpPaymentCallbackSender));

@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Payments;
+
+namespace LiveCommerce.Api.Infrastructure;
+
+/// <summary>The kinds of party a token can act as; each is owned by exactly one role.</summary>
+public enum Party
+{
+    Buyer,
+    Streamer,
+    Merchant,
+}
+
+/// <summary>
+/// Resource-based authorization, in one place. A caller is a (role, subject) pair from a validated token, and a
+/// resource belongs to a party of a kind: it acts on the resource only when its role is that kind's role AND its
+/// subject is the party's id. Comparing the subject alone let a buyer token whose subject equals a merchant id act as
+/// that merchant. Admins (operators) may act on every resource. System parties (<c>platform</c>) never appear as a
+/// subject (<see cref="AuthSetup.IdentityProblem"/>), so only admins reach their resources.
+/// </summary>
+public static class Access
+{
+    public static string RoleOf(Party party) => party switch
+    {
+        Party.Buyer => Roles.Buyer,
+        Party.Streamer => Roles.Streamer,
+        Party.Merchant => Roles.Merchant,
+        _ => throw new ArgumentOutOfRangeException(nameof(party)),
+    };
+
+    /// <summary>Roles whose parties hold settlement accounts: merchants (sellers) and streamers (streamer and distributor shares).</summary>
+    private static readonly Party[] AccountHolders = [Party.Merchant, Party.Streamer];
+
+    public static string Subject(this ClaimsPrincipal user) =>
+        user.FindFirstValue("sub") ?? throw new DomainException(ErrorKind.Forbidden, "forbidden", "The token has no subject.");
+
+    public static bool IsAdmin(this ClaimsPrincipal user) => user.IsInRole(Roles.Admin);
+
+    /// <summary>The caller is <paramref name="party"/> <paramref name="id"/>: the party's role and the party's id.</summary>
+    public static bool Is(this ClaimsPrincipal user, Party party, string? id) =>
+        id is not null && user.IsInRole(RoleOf(party)) && user.FindFirstValue("sub") == id;
+
+    /// <summary>The caller acts as <paramref name="party"/> <paramref name="id"/>, or is an admin; otherwise 403.</summary>
+    public static void EnsureActsAs(this ClaimsPrincipal user, Party party, string id)
+    {
+        if (user.IsAdmin() || user.Is(party, id)) return;
+        throw DomainException.Forbidden($"Only {RoleOf(party)} {id} or an admin may do this.");
+    }
+
+    /// <summary>A settlement account (keyed by its party's id) is its merchant's or streamer's; system accounts are admins' only.</summary>
+    public static void EnsureOwnsAccount(this ClaimsPrincipal user, string accountId)
+    {
+        if (user.IsAdmin() || AccountHolders.Any(p => user.Is(p, accountId))) return;
+        throw DomainException.Forbidden("Only the account's own merchant or streamer, or an admin, may use this account.");
+    }
+
+    /// <summary>An order is its buyer's and its merchant's.</summary>
+    public static void EnsureCanRead(this ClaimsPrincipal user, OrderView order)
+    {
+        if (user.IsAdmin() || user.Is(Party.Buyer, order.BuyerId) || user.Is(Party.Merchant, order.MerchantId)) return;
+        throw DomainException.Forbidden("This order belongs to someone else.");
+    }
+
+    /// <summary>An order's split is for its merchant and the parties in it (each in the role of its share), and admins.</summary>
+    public static void EnsureCanReadSplit(this ClaimsPrincipal user, OrderView order)
+    {
+        if (user.IsAdmin() || user.Is(Party.Merchant, order.MerchantId)) return;
+        if (order.Split.Any(line => PartyOf(line.Role) is { } party && user.Is(party, line.AccountId))) return;
+        throw DomainException.Forbidden("Only the order's merchant, its split parties and admins can read its split.");
+    }
+
+    /// <summary>The kind of party a share is paid to; the platform share has none (system account).</summary>
+    public static Party? PartyOf(PartyRole role) => role switch
+    {
+        PartyRole.Seller => Party.Merchant,
+        PartyRole.Streamer or PartyRole.Distributor => Party.Streamer,
+        _ => null,
+    };
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Json;
+using LiveCommerce.Tests.Support;
+
+namespace LiveCommerce.Tests.Api;
+
+/// <summary>
+/// Role AND subject for every resource kind: each endpoint that acts on a party's resource, called by every role
+/// with a token whose subject is that party's id. Only the owning role (and admins) may pass; a buyer token whose
+/// subject is a merchant's id is not that merchant, and no token may carry the platform account's id.
+/// </summary>
+public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<ApiFactory>
+{
+    private static readonly string[] UserRoles = ["buyer", "streamer", "merchant"];
+
+    private sealed record Case(string Resource, HttpMethod Method, string Path, string Owner, string[] Allowed, object? Body = null, bool AdminMay = true);
+
+    private HttpClient As(string subject, string role)
+    {
+        var now = api.Clock.GetUtcNow().ToUnixTimeSeconds();
+        var client = api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TokenValidationTests.Mint(new()
+        {
+            ["sub"] = subject, ["role"] = role, ["iat"] = now, ["nbf"] = now, ["exp"] = now + 3600,
+        }));
+        return client;
+    }
+
+    [Fact]
+    public async Task Every_resource_is_reachable_only_with_its_role_and_subject()
+    {
+        var shop = await HttpShop.OpenAsync(api);
+        var buyer = await shop.BuyerAsync("b");
+        var b = shop.Prefix + "-b";
+        var placed = await HttpShop.Read(await shop.PlaceAsync(buyer, "authz-1"), HttpStatusCode.Created);
+        var orderId = placed.GetProperty("orderId").GetString()!;
+        await shop.PayAsync(buyer, orderId);
+        string s = shop.StreamerId, m = shop.MerchantId, d1 = shop.Prefix + "-d1", p = shop.ProductId, room = shop.RoomId;
+        var range = "from=2026-11-01&to=2026-11-30";
+
+        Case[] cases =
+        [
+            // buyer
+            new("buyer", HttpMethod.Get, $"/v1/buyers/{b}", b, ["buyer"]),
+            new("buyer", HttpMethod.Get, $"/v1/buyers/{b}/orders", b, ["buyer"]),
+            new("buyer", HttpMethod.Put, $"/v1/buyers/{b}", b, ["buyer"], new { city = "Hangzhou" }, AdminMay: false),
+            new("buyer", HttpMethod.Put, $"/v1/buyers/{b}/following/{s}", b, ["buyer"], AdminMay: false),
+            new("buyer", HttpMethod.Get, $"/v1/buyers/{b}/repurchase-plans/{p}", b, ["buyer"]),
+            new("buyer", HttpMethod.Delete, $"/v1/buyers/{b}/repurchase-plans/{p}", b, ["buyer"]),
+            new("buyer", HttpMethod.Get, $"/v1/buyers/{b}/feed", b, ["buyer"]),
+            new("buyer", HttpMethod.Get, $"/v1/streamers/{s}/trust?viewerId={b}", b, ["buyer"]),
+            new("buyer", HttpMethod.Get, $"/v1/analytics/buyers/{b}/lifetime-value", b, ["buyer"]),
+            // streamer
+            new("streamer", HttpMethod.Put, $"/v1/streamers/{s}", s, ["streamer"], new { displayName = "Streamer", homeCity = "Hangzhou" }, AdminMay: false),
+            new("streamer", HttpMethod.Get, $"/v1/analytics/streamers/{s}", s, ["streamer"]),
+            // merchant
+            new("merchant", HttpMethod.Get, $"/v1/analytics/merchants/{m}", m, ["merchant"]),
+            // settlement accounts: the merchant's and the streamer's (streamer and distributor shares)
+            new("account", HttpMethod.Get, $"/v1/accounts/{m}", m, ["merchant", "streamer"]),
+            new("account", HttpMethod.Get, $"/v1/accounts/{m}/batches?{range}", m, ["merchant", "streamer"]),
+            new("account", HttpMethod.Get, $"/v1/accounts/{m}/statement.csv?{range}", m, ["merchant", "streamer"]),
+            new("account", HttpMethod.Post, $"/v1/accounts/{m}/payouts", m, ["merchant", "streamer"], new { amount = 1_000_000_000 }),
+            new("account", HttpMethod.Get, $"/v1/accounts/{s}", s, ["merchant", "streamer"]),
+            // system account: no user token may carry its id
+            new("system account", HttpMethod.Get, "/v1/accounts/platform", "platform", []),
+            new("system account", HttpMethod.Post, "/v1/accounts/platform/payouts", "platform", [], new { amount = 1 }),
+            // order: its buyer and its merchant; its split: the merchant and the parties in it, each in its share's role
+            new("order", HttpMethod.Get, $"/v1/orders/{orderId}", b, ["buyer"]),
+            new("order", HttpMethod.Get, $"/v1/orders/{orderId}", m, ["merchant"]),
+            new("order split", HttpMethod.Get, $"/v1/orders/{orderId}/split", m, ["merchant"]),
+            new("order split", HttpMethod.Get, $"/v1/orders/{orderId}/split", s, ["streamer"]),
+            new("order split", HttpMethod.Get, $"/v1/orders/{orderId}/split", d1, ["streamer"]),
+            new("order split", HttpMethod.Get, $"/v1/orders/{orderId}/split", b, []),
+            new("order delivery", HttpMethod.Post, $"/v1/orders/{orderId}/delivery", m, ["merchant"]),
+            new("order delivery", HttpMethod.Post, $"/v1/orders/{orderId}/delivery", b, []),
+            // room: its streamer; a merchant that sold in it
+            new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", s, ["streamer"]),
+            new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", m, ["merchant"]),
+        ];
+
+        var failures = new List<string>();
+        foreach (var c in cases)
+        {
+            foreach (var role in UserRoles)
+            {
+                var status = await Send(As(c.Owner, role), c);
+                var allowed = c.Allowed.Contains(role);
+                var ok = c.Owner == "platform" ? status == HttpStatusCode.Unauthorized
+                    : allowed ? status is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized) && (int)status < 500
+                    : status == HttpStatusCode.Forbidden;
+                if (!ok) failures.Add($"{c.Resource}: {c.Method} {c.Path} as {role} '{c.Owner}' -> {(int)status} (expected {(allowed ? "allowed" : c.Owner == "platform" ? "401" : "403")})");
+            }
+            // Operators reach every resource (but act as a buyer or streamer only through those roles' own endpoints).
+            if (!c.AdminMay) continue;
+            var admin = await Send(As(shop.Prefix + "-admin", "admin"), c);
+            if (admin is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized || (int)admin >= 500)
+                failures.Add($"{c.Resource}: {c.Method} {c.Path} as admin -> {(int)admin}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // Nothing the refused calls tried happened: the order was not marked delivered.
+        var order = await HttpShop.Ok(buyer.GetAsync($"/v1/orders/{orderId}"));
+        Assert.NotEqual("delivered", order.GetProperty("status").GetString());
+    }
+
+    private static async Task<HttpStatusCode> Send(HttpClient client, Case c)
+    {
+        using var request = new HttpRequestMessage(c.Method, c.Path);
+        if (c.Body is not null) request.Content = JsonContent.Create(c.Body);
+        request.Headers.Add("Idempotency-Key", "authz-" + Guid.NewGuid().ToString("N")[..12]);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
