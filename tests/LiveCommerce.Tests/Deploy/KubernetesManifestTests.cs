@@ -183,6 +183,8 @@ public sealed class KubernetesManifestTests
         var http = Items(Child(Container(api), "ports")).Cast<YamlMappingNode>().Single(p => p["name"].ToString() == "http")["containerPort"].ToString();
         var apiIngress = Ingress(api);
         Assert.Equal([int.Parse(http)], apiIngress.Keys);
+    }
+
     /// <summary>Settings that hold secrets: never a literal in a workload, always a Secret reference.</summary>
     private static readonly string[] SecretSettings =
         ["LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret"];
