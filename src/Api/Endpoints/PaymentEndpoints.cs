@@ -77,7 +77,7 @@ public static class PaymentEndpoints
             }
             if (refusal.Item1 is { } code) throw DomainException.Conflict(code, refusal.Item2);
             return Results.Ok(new { acknowledged = true, outcome = applied.Outcome });
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes);
 
         v1.MapGet("/admin/reconciliation", async (IGrainFactory grains) =>
             Results.Ok(await grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey).GetStatus()))

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace LiveCommerce.Api.Infrastructure;
 
 /// <summary>An endpoint's own request body limit (bytes); without it the front door's default applies.</summary>
-public sealed record BodyLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
+/// <param name="ReadByEndpoint">The endpoint reads at most the limit itself, after its own cheaper checks (the payment
+/// callback checks its signature header first): the middleware only sets the server's limit and buffers nothing.</param>
+public sealed record BodyLimit(long? MaxRequestBodySize, bool ReadByEndpoint = false) : IRequestSizeLimitMetadata;
 
 /// <summary>
 /// Every request body is bounded before anything reads it: by the endpoint's <see cref="IRequestSizeLimitMetadata"/>
@@ -22,12 +24,22 @@ public static class BodyLimits
     public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new BodyLimit(bytes));
 
+    /// <summary>The endpoint bounds its own read to <paramref name="bytes"/> (and refuses cheaply before reading).</summary>
+    public static TBuilder WithBoundedRead<TBuilder>(this TBuilder builder, long bytes) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new BodyLimit(bytes, ReadByEndpoint: true));
+
     public static IApplicationBuilder UseRequestBodyLimits(this IApplicationBuilder app, long defaultBytes) => app.Use(async (http, next) =>
     {
         var metadata = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>();
         // Explicit null in metadata means "unlimited" (as ASP.NET Core reads it); no endpoint here asks for that.
         var limit = metadata is null ? defaultBytes : metadata.MaxRequestBodySize;
         if (limit is not { } max) { await next(http); return; }
+        if (metadata is BodyLimit { ReadByEndpoint: true })
+        {
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } own) own.MaxRequestBodySize = max;
+            await next(http);
+            return;
+        }
 
         if (http.Request.ContentLength > max) { await TooLarge(http, max); return; }
         // Kestrel enforces the same limit on the wire (it stops reading past it).

@@ -252,6 +252,8 @@ public sealed class PostgresTlsSiloFixture : TlsSiloFixture
             [ClusterTlsSettings.Section + ":Enabled"] = null,
             ["LiveCommerce:Postgres:ConnectionString"] = connectionString,
             ["LiveCommerce:Postgres:MaxPoolSize"] = "6",
+            ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = TestSecrets.CallbackSecret,
+            ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
         };
     }
 }

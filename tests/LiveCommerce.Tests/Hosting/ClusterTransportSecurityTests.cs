@@ -83,6 +83,10 @@ public sealed class ClusterTransportSecurityTests
             ["LiveCommerce:Silo:SiloPort"] = FreePorts.Next().ToString(),
             ["LiveCommerce:Silo:GatewayPort"] = FreePorts.Next().ToString(),
             ["LiveCommerce:Dashboard"] = "false",
+            // Secrets the postgres profile requires (SecretPolicy), so only the transport settings are under test.
+            ["LiveCommerce:Postgres:ConnectionString"] = TestSecrets.ConnectionString(),
+            ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = TestSecrets.CallbackSecret,
+            ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
         return settings;
