@@ -34,6 +34,8 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddLiveCommerceHealth(options);
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<ClientIpResolver>();
+builder.Services.AddOptions<LiveCommerce.Api.Rooms.RoomFeedOptions>().BindConfiguration(LiveCommerce.Api.Rooms.RoomFeedOptions.Section);
+builder.Services.AddSingleton<LiveCommerce.Api.Rooms.RoomFeeds>();
 builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
 
 var app = builder.Build();
@@ -55,6 +57,7 @@ v1.MapStreamerEndpoints();
 v1.MapProductEndpoints();
 v1.MapOfferEndpoints();
 v1.MapRoomEndpoints();
+v1.MapRoomEventsEndpoints();
 v1.MapBuyerEndpoints();
 v1.MapOrderEndpoints();
 v1.MapPaymentEndpoints(sandboxControls: embedded);

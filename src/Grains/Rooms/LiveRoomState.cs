@@ -26,6 +26,8 @@ public sealed class LiveRoomState
     /// listing in flight still applies to it.
     /// </summary>
     [Id(9)] public Dictionary<string, long> OfferStops { get; set; } = [];
+    /// <summary>The product the streamer is explaining now (shown pinned to viewers).</summary>
+    [Id(10)] public string? PinnedProductId { get; set; }
 }
 
 [GenerateSerializer]
