@@ -25,6 +25,23 @@ public sealed class RoomChannelGrainTests(PaymentsFixture fixture) : IClassFixtu
         }
     }
 
+    /// <summary>
+    /// Waits for a tick telling <paramref name="left"/> units of the product: a stock delta, or the same fact in a reset
+    /// (shelfAdded carries every field of the item); returns the room sequence it carried.
+    /// </summary>
+    private static async Task<long> NextStockAsync(ViewerConnection viewer, string productId, int left)
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        while (true)
+        {
+            foreach (var d in (await viewer.Ticks.ReadAsync(timeout.Token)).Deltas)
+            {
+                if (d is StockChanged s && s.ProductId == productId && s.StockLeft == left) return s.RoomSequence;
+                if (d is ShelfItemAdded a && a.Item.ProductId == productId && a.Item.StockLeft == left) return a.RoomSequence;
+            }
+        }
+    }
+
     [Fact]
     public async Task One_publication_reaches_the_viewers_of_two_front_doors_and_a_new_viewer_gets_it_in_the_snapshot()
     {
@@ -43,11 +60,7 @@ public sealed class RoomChannelGrainTests(PaymentsFixture fixture) : IClassFixtu
 
         foreach (var viewer in new[] { a1, a2, b1 })
         {
-            // A stock delta, or the same fact in a reset (shelfAdded carries every field of the item).
-            using var timeout = new CancellationTokenSource(Wait);
-            while (!(await viewer.Ticks.ReadAsync(timeout.Token)).Deltas.Any(d =>
-                       d is StockChanged { StockLeft: 97 } s && s.ProductId == shop.ProductId && s.RoomSequence > 0
-                       || d is ShelfItemAdded { Item.StockLeft: 97 } a && a.Item.ProductId == shop.ProductId)) { }
+            Assert.True(await NextStockAsync(viewer, shop.ProductId, 97) > 0);
         }
         Assert.True(Interlocked.Read(ref a1.Feed.TicksReceived) > 0 && Interlocked.Read(ref b1.Feed.TicksReceived) > 0);
 
@@ -106,5 +119,40 @@ public sealed class RoomChannelGrainTests(PaymentsFixture fixture) : IClassFixtu
         Assert.True(snapshot.Sequence > first.Sequence);
         Assert.Equal(48, snapshot.Shelf.Single().StockLeft);
         Assert.Equal(RoomStatus.Live, snapshot.Status);
+    }
+
+    [Fact]
+    public async Task A_front_door_resubscribes_to_a_channel_that_moved_and_its_viewers_get_the_room_again()
+    {
+        var shop = new ShopScenario(fixture.Client, platformAccountId: fixture.PlatformAccountId);
+        await shop.SetUpAsync(stock: 40);
+        using var door = new RoomFeeds(fixture.Client, Options.Create(new RoomFeedOptions { Refresh = TimeSpan.FromMilliseconds(300) }),
+            NullLogger<RoomFeeds>.Instance);
+        var viewer = door.Connect(shop.RoomId)!;
+        await viewer.Feed.Subscribed.WaitAsync(Wait);
+        await shop.Room.AddStock(shop.StreamerId, shop.ProductId, 1);
+        await NextStockAsync(viewer, shop.ProductId, 41);
+        var before = (await fixture.Client.GetGrain<IRoomChannelGrain>(shop.RoomId).GetSnapshot()).Sequence;
+
+        // The channel's activation goes (as with its silo): it comes back without subscribers; the renewal re-adds this front door.
+        await Activations.DeactivateAsync(fixture.Client, typeof(LiveCommerce.Grains.Rooms.Channel.RoomChannelGrain), shop.RoomId);
+        using var timeout = new CancellationTokenSource(Wait);
+        var stock = 41;
+        int? seen = null;
+        while (seen != stock)
+        {
+            await shop.Room.AddStock(shop.StreamerId, shop.ProductId, 1);
+            stock++;
+            using var slice = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+            slice.CancelAfter(TimeSpan.FromSeconds(1));
+            try { await viewer.Ticks.WaitToReadAsync(slice.Token); }
+            catch (OperationCanceledException) when (!timeout.IsCancellationRequested) { continue; }
+            while (viewer.Ticks.TryRead(out var tick))
+            {
+                if (tick.Sequence <= before) continue; // the old activation's
+                foreach (var d in tick.Deltas)
+                    seen = d switch { StockChanged s => s.StockLeft, ShelfItemAdded a => a.Item.StockLeft, _ => seen };
+            }
+        }
     }
 }

@@ -53,7 +53,8 @@ public sealed class RoomChannelGrain(IOptions<RoomChannelSettings> settings, ILo
         _state = new RoomChannelState(RoomId, _settings.SnapshotComments);
         _replay = new ReplayBuffer(_settings.ReplayTicks);
         _sequence = SequenceEpoch.Next();
-        AskForReset();
+        // No ask for a reset yet: an activation started by the room's first batch gets one anyway; the first
+        // batch that is not a reset, or the first viewer, asks.
         return Task.CompletedTask;
     }
 
