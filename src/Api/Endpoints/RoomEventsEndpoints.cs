@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Api.Rooms;
 using LiveCommerce.Contracts.Common;
@@ -84,23 +85,26 @@ public static class RoomEventsEndpoints
         return id;
     }
 
-    private static async IAsyncEnumerable<SseItem<object>> Stream(RoomFeeds feeds, ViewerConnection connection, RoomChannelCatchUp start, long resumedFrom,
+    // Event data is JSON text written by the feed: a tick is serialized once per front door, not once per viewer.
+    private static async IAsyncEnumerable<SseItem<string>> Stream(RoomFeeds feeds, ViewerConnection connection, RoomChannelCatchUp start, long resumedFrom,
         [EnumeratorCancellation] CancellationToken aborted)
     {
         var retry = TimeSpan.FromSeconds(1);
+        var json = feeds.Json;
+        var feed = connection.Feed;
         try
         {
             long last;
             if (start.Snapshot is { } snapshot)
             {
-                yield return Snapshot(snapshot, retry);
+                yield return Snapshot(snapshot, retry, json);
                 last = snapshot.Sequence;
                 if (snapshot.Status == RoomStatus.Ended) yield break;
             }
             else
             {
                 last = resumedFrom;
-                foreach (var tick in start.Ticks!)
+                foreach (var tick in start.Ticks!.Select(feed.Prepare))
                 {
                     yield return Delta(tick);
                     last = tick.Sequence;
@@ -125,7 +129,7 @@ public static class RoomEventsEndpoints
                 {
                     idle.Dispose();
                     idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                    yield return new SseItem<object>(new { sequence = last }, "heartbeat");
+                    yield return new SseItem<string>(JsonSerializer.Serialize(new { sequence = last }, json), "heartbeat");
                     continue;
                 }
                 // No more ticks: this viewer fell too far behind and was dropped; its EventSource reconnects and resumes.
@@ -139,12 +143,12 @@ public static class RoomEventsEndpoints
                         var catchUp = await connection.Feed.CatchUpAsync(last);
                         if (catchUp.Snapshot is { } fresh)
                         {
-                            yield return Snapshot(fresh, retry);
+                            yield return Snapshot(fresh, retry, json);
                             last = fresh.Sequence;
                             if (fresh.Status == RoomStatus.Ended) yield break;
                             continue;
                         }
-                        foreach (var missed in catchUp.Ticks!)
+                        foreach (var missed in catchUp.Ticks!.Select(feed.Prepare))
                         {
                             if (missed.Sequence <= last) continue;
                             yield return Delta(missed);
@@ -170,11 +174,12 @@ public static class RoomEventsEndpoints
         }
     }
 
-    private static SseItem<object> Snapshot(RoomChannelSnapshot snapshot, TimeSpan retry) =>
-        new(snapshot, "snapshot") { EventId = snapshot.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), ReconnectionInterval = retry };
+    private static SseItem<string> Snapshot(RoomChannelSnapshot snapshot, TimeSpan retry, JsonSerializerOptions json) =>
+        new(JsonSerializer.Serialize(snapshot, json), "snapshot")
+        { EventId = snapshot.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), ReconnectionInterval = retry };
 
-    private static SseItem<object> Delta(RoomChannelTick tick) =>
-        new(tick, "delta") { EventId = tick.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    private static SseItem<string> Delta(FeedTick tick) =>
+        new(tick.Json, "delta") { EventId = tick.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
-    private static bool Ends(RoomChannelTick tick) => tick.Deltas.Any(d => d is StatusChanged { Status: RoomStatus.Ended });
+    private static bool Ends(FeedTick tick) => tick.Tick.Deltas.Any(d => d is StatusChanged { Status: RoomStatus.Ended });
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Threading.Channels;
 using LiveCommerce.Contracts;
 using LiveCommerce.Contracts.Rooms;
@@ -27,8 +28,12 @@ public sealed class RoomFeedOptions
 /// The front door's room subscriptions: one channel observer per room with local viewers, whatever their number.
 /// Each tick arrives once and is offered to every local connection's bounded queue.
 /// </summary>
-public sealed class RoomFeeds(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<RoomFeedOptions> options, ILogger<RoomFeeds> logger) : IDisposable
+public sealed class RoomFeeds(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<RoomFeedOptions> options, ILogger<RoomFeeds> logger,
+    Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>? json = null) : IDisposable
 {
+    /// <summary>The front door's JSON settings: what every event's data is written with.</summary>
+    public JsonSerializerOptions Json { get; } = json?.Value.SerializerOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomFeed> _feeds = new(StringComparer.Ordinal);
     private int _connections;
@@ -47,7 +52,7 @@ public sealed class RoomFeeds(IGrainFactory grains, Microsoft.Extensions.Options
             if (_connections >= options.Value.MaxConnections) return null;
             if (!_feeds.TryGetValue(roomId, out feed!))
             {
-                feed = new RoomFeed(roomId, grains, options.Value.Refresh, logger);
+                feed = new RoomFeed(roomId, grains, options.Value.Refresh, logger, Json);
                 _feeds[roomId] = feed;
                 feed.Start();
             }
@@ -95,8 +100,11 @@ public sealed class RoomFeed : IRoomChannelObserver
     private readonly ConcurrentDictionary<long, Lazy<Task<RoomChannelCatchUp>>> _catchUps = new();
     private (long At, Task<RoomChannelSnapshot> Snapshot)? _snapshot;
 
-    public RoomFeed(string roomId, IGrainFactory grains, TimeSpan refresh, ILogger logger)
+    private readonly JsonSerializerOptions _json;
+
+    public RoomFeed(string roomId, IGrainFactory grains, TimeSpan refresh, ILogger logger, JsonSerializerOptions? json = null)
     {
+        _json = json ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
         RoomId = roomId;
         _grains = grains;
         _refresh = refresh;
@@ -164,13 +172,16 @@ public sealed class RoomFeed : IRoomChannelObserver
         }
     }
 
-    /// <summary>One call per tick per front door; offered to each local queue without waiting for any.</summary>
+    /// <summary>One call per tick per front door; offered to each local queue without waiting for any, serialized once for all.</summary>
     public Task OnTick(RoomChannelTick tick)
     {
         Interlocked.Increment(ref TicksReceived);
-        foreach (var connection in Volatile.Read(ref _connections)) connection.Offer(tick);
+        var shared = new FeedTick(tick, _json);
+        foreach (var connection in Volatile.Read(ref _connections)) connection.Offer(shared);
         return Task.CompletedTask;
     }
+
+    public FeedTick Prepare(RoomChannelTick tick) => new(tick, _json);
 
     /// <summary>The channel's snapshot, shared by viewers connecting within the same quarter second.</summary>
     public Task<RoomChannelSnapshot> SnapshotAsync()
@@ -208,17 +219,30 @@ public sealed class RoomFeed : IRoomChannelObserver
 /// </summary>
 public sealed class ViewerConnection(RoomFeed feed, int capacity)
 {
-    private readonly Channel<RoomChannelTick> _queue = System.Threading.Channels.Channel.CreateBounded<RoomChannelTick>(
+    private readonly Channel<FeedTick> _queue = System.Threading.Channels.Channel.CreateBounded<FeedTick>(
         new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
 
     public RoomFeed Feed { get; } = feed;
     public bool Evicted { get; private set; }
-    public ChannelReader<RoomChannelTick> Ticks => _queue.Reader;
+    public ChannelReader<FeedTick> Ticks => _queue.Reader;
 
-    public void Offer(RoomChannelTick tick)
+    public void Offer(FeedTick tick)
     {
         if (_queue.Writer.TryWrite(tick) || Evicted) return;
         Evicted = true;
         _queue.Writer.TryComplete();
     }
 }
+
+/// <summary>A tick as a front door sends it: its JSON is written once, by the first connection that needs it, and shared.</summary>
+public sealed class FeedTick(RoomChannelTick tick, JsonSerializerOptions json)
+{
+    private string? _json;
+
+    public RoomChannelTick Tick => tick;
+    public long Sequence => tick.Sequence;
+
+    // A race between two writers serializes twice and keeps either: the same text.
+    public string Json => _json ??= JsonSerializer.Serialize(tick, json);
+}
+

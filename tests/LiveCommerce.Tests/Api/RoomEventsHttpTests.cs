@@ -184,4 +184,27 @@ public sealed class RoomFeedFanOutTests
         await foreach (var tick in slow.Ticks.ReadAllAsync()) queued.Add(tick.Sequence);
         Assert.Equal([1L, 2L, 3L, 4L], queued);
     }
+
+    [Fact]
+    public async Task A_tick_is_serialized_once_for_every_viewer_of_a_front_door_with_the_front_doors_json_settings()
+    {
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        json.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        var feed = new RoomFeed("r1", null!, TimeSpan.FromSeconds(10), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, json);
+        var a = new ViewerConnection(feed, 4);
+        var b = new ViewerConnection(feed, 4);
+        feed.Add(a);
+        feed.Add(b);
+        await feed.OnTick(new RoomChannelTick(7, [new StatusChanged(RoomStatus.Ended), new StockChanged("p1", 0, true, 3)], DateTimeOffset.UnixEpoch));
+        Assert.True(a.Ticks.TryRead(out var first));
+        Assert.True(b.Ticks.TryRead(out var second));
+        Assert.Same(first, second);
+        Assert.Same(first.Json, second.Json);
+        var body = JsonDocument.Parse(first.Json).RootElement;
+        Assert.Equal(7, body.GetProperty("sequence").GetInt64());
+        Assert.Equal("status", body.GetProperty("deltas")[0].GetProperty("type").GetString());
+        Assert.Equal("ended", body.GetProperty("deltas")[0].GetProperty("status").GetString());
+        Assert.Equal("stock", body.GetProperty("deltas")[1].GetProperty("type").GetString());
+        Assert.True(body.GetProperty("deltas")[1].GetProperty("soldOut").GetBoolean());
+    }
 }

@@ -20,7 +20,7 @@ public sealed class RoomChannelGrainTests(PaymentsFixture fixture) : IClassFixtu
         using var timeout = new CancellationTokenSource(Wait);
         while (true)
         {
-            var tick = await viewer.Ticks.ReadAsync(timeout.Token);
+            var tick = (await viewer.Ticks.ReadAsync(timeout.Token)).Tick;
             if (tick.Deltas.OfType<T>().FirstOrDefault(match) is { } delta) return delta;
         }
     }
@@ -34,7 +34,7 @@ public sealed class RoomChannelGrainTests(PaymentsFixture fixture) : IClassFixtu
         using var timeout = new CancellationTokenSource(Wait);
         while (true)
         {
-            foreach (var d in (await viewer.Ticks.ReadAsync(timeout.Token)).Deltas)
+            foreach (var d in (await viewer.Ticks.ReadAsync(timeout.Token)).Tick.Deltas)
             {
                 if (d is StockChanged s && s.ProductId == productId && s.StockLeft == left) return s.RoomSequence;
                 if (d is ShelfItemAdded a && a.Item.ProductId == productId && a.Item.StockLeft == left) return a.RoomSequence;
@@ -150,7 +150,7 @@ public sealed class RoomChannelGrainTests(PaymentsFixture fixture) : IClassFixtu
             while (viewer.Ticks.TryRead(out var tick))
             {
                 if (tick.Sequence <= before) continue; // the old activation's
-                foreach (var d in tick.Deltas)
+                foreach (var d in tick.Tick.Deltas)
                     seen = d switch { StockChanged s => s.StockLeft, ShelfItemAdded a => a.Item.StockLeft, _ => seen };
             }
         }
