@@ -64,6 +64,16 @@ public static class RoomEventsEndpoints
             .Produces<RoomView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        // The streamer bars a viewer from commenting; the viewer's comments are taken off viewers' screens.
+        rooms.MapPut("/{roomId}/comment-bans/{viewerId}", async (string roomId, string viewerId, HttpContext http, IGrainFactory grains) =>
+        {
+            await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).BanCommenter(http.User.Subject(), Ids.Require(viewerId, "viewerId"));
+            return Results.NoContent();
+        })
+            .RequireAuthorization(Roles.Streamer)
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
         // The viewer page (static; reads the events above with EventSource, acts with the token in its fragment).
         rooms.MapGet("/{roomId}/watch", (string roomId) =>
         {

@@ -21,6 +21,9 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     /// <summary>Pins the product being explained now (null unpins); viewers see it on the channel.</summary>
     Task<RoomView> Pin(string streamerId, string? productId);
 
+    /// <summary>The streamer bars a viewer from commenting here; the viewer's comments are taken off viewers' screens and never pushed again.</summary>
+    Task BanCommenter(string streamerId, string viewerId);
+
     /// <summary>The room's channel lost track (it moved, or missed a batch): the room sends its whole state at its next tick.</summary>
     [Orleans.Concurrency.OneWay]
     Task ResendToChannel();

@@ -105,6 +105,7 @@ public sealed record ChannelComment(
 [JsonDerivedType(typeof(CountsChanged), "counts")]
 [JsonDerivedType(typeof(CommentPosted), "comment")]
 [JsonDerivedType(typeof(OrderTicker), "ticker")]
+[JsonDerivedType(typeof(CommentsRemoved), "commentsRemoved")]
 public abstract record RoomDelta;
 
 [GenerateSerializer, Immutable]
@@ -134,6 +135,10 @@ public sealed record CountsChanged([property: Id(0)] ChannelCounts Counts) : Roo
 
 [GenerateSerializer, Immutable]
 public sealed record CommentPosted([property: Id(0)] ChannelComment Comment) : RoomDelta;
+
+/// <summary>A banned commenter's comments (by their handle) are taken down.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CommentsRemoved([property: Id(0)] string Author) : RoomDelta;
 
 /// <summary>"A buyer bought 2": no buyer id or other personal data.</summary>
 [GenerateSerializer, Immutable]

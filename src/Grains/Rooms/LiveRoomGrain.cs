@@ -273,6 +273,21 @@ public sealed class LiveRoomGrain(
         return View();
     }
 
+    public async Task BanCommenter(string streamerId, string viewerId)
+    {
+        RequireOwner(streamerId);
+        Ids.Require(viewerId, "viewerId");
+        if (_audience.BannedCommenters.Count >= MaxBans && !_audience.BannedCommenters.Contains(viewerId))
+            throw DomainException.Conflict("room.too_many_bans", $"A room bans at most {MaxBans} commenters.");
+        _audience.BannedCommenters.Add(viewerId);
+        _audience.RecentComments.RemoveAll(c => c.ViewerId == viewerId);
+        _outbox.Ban(RoomChannelOutbox.Handle(viewerId));
+        _audienceDirty = true;
+        await FlushAudienceAsync(CancellationToken.None); // a ban is kept at once, not at the next flush
+    }
+
+    private const int MaxBans = 10_000;
+
     // ---- channel ----------------------------------------------------------------------------------
 
     public Task ResendToChannel()
@@ -348,6 +363,7 @@ public sealed class LiveRoomGrain(
     {
         var clean = Text.Require(text, "text", _settings.MaxCommentLength);
         RequireViewerInLiveRoom(viewerId);
+        if (_audience.BannedCommenters.Contains(viewerId)) throw DomainException.Forbidden("The streamer has barred you from commenting in this room.");
         _audience.Comments++;
         _commentsSinceFlush++;
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;

@@ -75,4 +75,6 @@ public sealed class RoomAudienceState
     [Id(5)] public List<CommentView> RecentComments { get; set; } = [];
     /// <summary>Viewers who liked, commented or shared in this session.</summary>
     [Id(6)] public HashSet<string> Interactors { get; set; } = [];
+    /// <summary>Viewers the streamer barred from commenting in this room.</summary>
+    [Id(7)] public HashSet<string> BannedCommenters { get; set; } = [];
 }

@@ -131,6 +131,38 @@ public sealed class RoomEventsHttpTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task A_banned_commenter_is_refused_and_their_comments_are_taken_off_every_screen()
+    {
+        var shop = await HttpShop.OpenAsync(api);
+        var spammer = await shop.BuyerAsync("spam");
+        var fan = await shop.BuyerAsync("fan");
+        foreach (var viewer in new[] { spammer, fan }) await HttpShop.Ok(viewer.PostAsync($"/v1/rooms/{shop.RoomId}/viewers", null));
+        await using var stream = await OpenAsync(shop.RoomId);
+        await stream.NextAsync(); // snapshot
+
+        Assert.Equal(HttpStatusCode.Accepted, (await spammer.PostAsJsonAsync($"/v1/rooms/{shop.RoomId}/comments", new { text = "buy followers at example.com" })).StatusCode);
+        var posted = Deltas(await stream.UntilAsync(e => Deltas(e, "comment").Any()), "comment").Single();
+        var author = posted.GetProperty("comment").GetProperty("author").GetString()!;
+        Assert.DoesNotContain(shop.Prefix, author); // a handle, not the buyer id
+
+        var other = await api.ClientAs("someone-else-s2", "streamer");
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.PutAsync($"/v1/rooms/{shop.RoomId}/comment-bans/{shop.Prefix}-spam", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await shop.Streamer.PutAsync($"/v1/rooms/{shop.RoomId}/comment-bans/{shop.Prefix}-spam", null)).StatusCode);
+        var removed = Deltas(await stream.UntilAsync(e => Deltas(e, "commentsRemoved").Any()), "commentsRemoved").Single();
+        Assert.Equal(author, removed.GetProperty("author").GetString());
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await spammer.PostAsJsonAsync($"/v1/rooms/{shop.RoomId}/comments", new { text = "again" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await fan.PostAsJsonAsync($"/v1/rooms/{shop.RoomId}/comments", new { text = "love it" })).StatusCode);
+        await stream.UntilAsync(e => Deltas(e, "comment").Any(c => c.GetProperty("comment").GetProperty("text").GetString() == "love it"));
+
+        await using var late = await OpenAsync(shop.RoomId);
+        var comments = Data(await late.NextAsync()).GetProperty("recentComments").EnumerateArray().Select(c => c.GetProperty("text").GetString()).ToList();
+        Assert.Equal(["love it"], comments);
+        var view = await HttpShop.Ok(shop.Admin.GetAsync($"/v1/rooms/{shop.RoomId}"));
+        Assert.DoesNotContain(view.GetProperty("recentComments").EnumerateArray(), c => c.GetProperty("text").GetString() == "buy followers at example.com");
+    }
+
+    [Fact]
     public async Task Bad_ids_an_unknown_room_and_pinning_by_another_streamer_are_problems()
     {
         var client = api.CreateClient();

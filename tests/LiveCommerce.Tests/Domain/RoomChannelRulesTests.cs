@@ -190,6 +190,25 @@ public sealed class RoomChannelRulesTests
         Assert.Equal(["b", "c"], state.Snapshot(1).RecentComments.Select(c => c.Text));
     }
 
+    [Fact]
+    public void A_banned_commenters_pending_comments_are_never_pushed_and_the_shown_ones_are_taken_down()
+    {
+        var (_, room) = Started();
+        var state = new RoomChannelState("r1", recentComments: 10);
+        var outbox = new RoomChannelOutbox(10, 3);
+        state.Apply(outbox.Drain("r1", room, T0)!);
+        outbox.Comment(new ChannelComment("viewer-bad", "spam 1", T0), T0);
+        outbox.Comment(new ChannelComment("viewer-ok", "hello", T0), T0);
+        state.Apply(outbox.Drain("r1", room, T0)!);
+        outbox.Comment(new ChannelComment("viewer-bad", "spam 2", T0), T0);
+        outbox.Ban("viewer-bad");
+        var batch = outbox.Drain("r1", room, T0)!;
+        Assert.DoesNotContain(batch.Deltas.OfType<CommentPosted>(), c => c.Comment.Author == "viewer-bad");
+        Assert.Equal(new CommentsRemoved("viewer-bad"), Assert.Single(batch.Deltas.OfType<CommentsRemoved>()));
+        state.Apply(batch);
+        Assert.Equal(["hello"], state.Snapshot(1).RecentComments.Select(c => c.Text));
+    }
+
     private static RoomChannelTick Tick(long sequence) => new(sequence, [new CountsChanged(new ChannelCounts(0, sequence, 0, 0))], T0);
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
     private readonly List<string> _added = [];
     private readonly List<ChannelComment> _comments = [];
     private readonly List<OrderTicker> _tickers = [];
+    private readonly List<string> _banned = [];
     private readonly CommentSampler _sampler = new(commentsPerSecond);
     private bool _counts, _status, _pinned;
     // The first batch of a room activation is a full reset: the channel may have missed the previous activation's end.
@@ -34,7 +35,7 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
     private long _sequence = SequenceEpoch.Next();
 
     public long Sequence => _sequence;
-    public bool HasChanges => _reset || _counts || _status || _pinned || _stock.Count + _price.Count + _added.Count + _comments.Count + _tickers.Count > 0;
+    public bool HasChanges => _reset || _counts || _status || _pinned || _stock.Count + _price.Count + _added.Count + _comments.Count + _tickers.Count + _banned.Count > 0;
 
     public void StockChanged(string productId) => _stock.Add(productId);
     public void PriceChanged(string productId) => _price.Add(productId);
@@ -51,6 +52,13 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
         if (!_sampler.TryAdmit(now)) return false;
         _comments.Add(comment);
         return true;
+    }
+
+    /// <summary>A banned commenter: comments not yet pushed are dropped, and viewers are told to take down the rest.</summary>
+    public void Ban(string author)
+    {
+        _comments.RemoveAll(c => c.Author == author);
+        if (!_banned.Contains(author)) _banned.Add(author);
     }
 
     public void Sold(string productId, string productName, int quantity, DateTimeOffset at)
@@ -83,9 +91,10 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
             if (_counts) deltas.Add(new CountsChanged(room.Counts()));
         }
         // Comments and tickers are events, not state: they follow a reset too.
+        foreach (var author in _banned) deltas.Add(new CommentsRemoved(author));
         foreach (var c in _comments) deltas.Add(new CommentPosted(c));
         deltas.AddRange(_tickers);
-        _stock.Clear(); _price.Clear(); _added.Clear(); _comments.Clear(); _tickers.Clear();
+        _stock.Clear(); _price.Clear(); _added.Clear(); _comments.Clear(); _tickers.Clear(); _banned.Clear();
         _counts = _status = _pinned = _reset = false;
         return new RoomChannelBatch(roomId, sequence, deltas, now, reset);
     }
