@@ -36,6 +36,8 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddLiveCommerceHealth(options);
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<ClientIpResolver>();
+builder.Services.AddOptions<LiveCommerce.Api.Rooms.RoomFeedOptions>().BindConfiguration(LiveCommerce.Api.Rooms.RoomFeedOptions.Section);
+builder.Services.AddSingleton<LiveCommerce.Api.Rooms.RoomFeeds>();
 builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
 // The payment callback checks amounts against the same limit as the orders (LiveCommerce:Orders:MaxPaymentAmount).
 builder.Services.AddOptions<LiveCommerce.Grains.Common.OrderPolicy>().BindConfiguration(LiveCommerce.Grains.Common.OrderPolicy.Section);
@@ -64,6 +66,7 @@ v1.MapStreamerEndpoints();
 v1.MapProductEndpoints();
 v1.MapOfferEndpoints();
 v1.MapRoomEndpoints();
+v1.MapRoomEventsEndpoints();
 v1.MapBuyerEndpoints();
 v1.MapOrderEndpoints();
 v1.MapPaymentEndpoints(sandboxControls: embedded);

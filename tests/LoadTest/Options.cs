@@ -15,6 +15,7 @@ public sealed class Options
     public long MaxRequests { get; set; } = long.MaxValue;
     public int Rooms { get; set; } = 20;
     public int Viewers { get; set; } = 2000;
+    public int Subscribers { get; set; } = 1000;
     public int Buyers { get; set; } = 20000;
     public int Stock { get; set; } = 1000;
     public double PaidShare { get; set; } = 0.8;
@@ -44,6 +45,8 @@ public sealed class Options
           --scenario live-evening   R rooms live, viewers joining, likes and comments, order flows (place, pay through
                                     the sandbox, ship, deliver, confirm, refunds) [default]
           --scenario flash-sale     one hot room, one product with --stock units, --buyers buyers pressing at once
+          --scenario viewers        the live evening, plus --subscribers S Server-Sent-Events viewers spread over the
+                                    rooms: ticks delivered/s, delivery latency p50/p99/max, event-id gaps (must be 0)
           --smoke                   a tiny live evening for CI: a few seconds, invariants checked
 
         Load
@@ -53,7 +56,7 @@ public sealed class Options
           --concurrency C           closed-loop clients; flash sale: simultaneous buyers              [64]
           --duration S --warmup S   measured seconds after warm-up seconds                            [30, 5]
           --max-requests N          stop after N measured order flows
-          --rooms R --viewers V --buyers B --stock K
+          --rooms R --viewers V --buyers B --stock K --subscribers S
           --paid-share --ship-share --refund-share   shares of orders paid; of paid, shipped; refunded  [0.8 0.3 0.05]
           --likes-per-second --comments-per-second   background interactions                         [200 20]
 
@@ -93,6 +96,7 @@ public sealed class Options
                 case "--max-requests": o.MaxRequests = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--rooms": o.Rooms = I(); break;
                 case "--viewers": o.Viewers = I(); break;
+                case "--subscribers": o.Subscribers = I(); break;
                 case "--buyers": o.Buyers = I(); break;
                 case "--stock": o.Stock = I(); break;
                 case "--paid-share": o.PaidShare = D(); break;
@@ -121,7 +125,8 @@ public sealed class Options
             o.Url = $"http://127.0.0.1:{port}";
         if (o.Smoke)
         {
-            o.Scenario = "live-evening";
+            if (o.Scenario != "viewers") o.Scenario = "live-evening";
+            o.Subscribers = Math.Min(o.Subscribers, 300);
             o.Mode = "open";
             o.Rate = Math.Min(o.Rate, 30);
             o.Duration = TimeSpan.FromSeconds(Math.Min(o.Duration.TotalSeconds, 5));
@@ -132,7 +137,8 @@ public sealed class Options
             o.LikesPerSecond = Math.Min(o.LikesPerSecond, 20);
             o.CommentsPerSecond = Math.Min(o.CommentsPerSecond, 5);
         }
-        if (o.Scenario is not ("live-evening" or "flash-sale")) throw new ArgumentException("--scenario is live-evening or flash-sale");
+        if (o.Scenario is not ("live-evening" or "flash-sale" or "viewers")) throw new ArgumentException("--scenario is live-evening, flash-sale or viewers");
+        if (o.Subscribers is < 0 or > 200_000) throw new ArgumentException("--subscribers is between 0 and 200000");
         if (o.Mode is not ("open" or "closed")) throw new ArgumentException("--mode is open or closed");
         if (o.Rate <= 0 || o.Concurrency <= 0 || o.Duration <= TimeSpan.Zero) throw new ArgumentException("--rate, --concurrency and --duration must be positive");
         return o;

@@ -85,6 +85,12 @@ async Task<RunResult> RunOnceAsync(int silos)
         _ = Task.Delay(options.Warmup).ContinueWith(_ => { metrics.StartMeasuring(); clock.Restart(); });
         stop.CancelAfter(options.Warmup + options.Duration);
         load = scenarios.RunLiveEveningAsync(stop.Token);
+        if (options.Scenario == "viewers")
+        {
+            var viewerLoad = new ViewerLoad(options, world.Rooms.Select(r => r.RoomId).ToList(), Progress);
+            var watching = viewerLoad.RunAsync(stop.Token);
+            load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad.Summary(options.Duration + options.Warmup)));
+        }
         if (options.KillSiloAt is { } at)
         {
             _ = Task.Run(async () =>

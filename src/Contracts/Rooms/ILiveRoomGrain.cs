@@ -18,6 +18,16 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     Task<ShelfItemView> ChangePrice(string streamerId, string productId, long livePrice);
     Task<ShelfItemView> AddStock(string streamerId, string productId, int quantity);
 
+    /// <summary>Pins the product being explained now (null unpins); viewers see it on the channel.</summary>
+    Task<RoomView> Pin(string streamerId, string? productId);
+
+    /// <summary>The streamer bars a viewer from commenting here; the viewer's comments are taken off viewers' screens and never pushed again.</summary>
+    Task BanCommenter(string streamerId, string viewerId);
+
+    /// <summary>The room's channel lost track (it moved, or missed a batch): the room sends its whole state at its next tick.</summary>
+    [Orleans.Concurrency.OneWay]
+    Task ResendToChannel();
+
     /// <summary>
     /// The product's distribution offer tells the room to stop taking orders for the listings it admitted at
     /// <paramref name="offerVersion"/> or before (withdrawn, or its terms changed). Idempotent; persisted before it returns.
@@ -122,7 +132,8 @@ public sealed record RoomView(
     [property: Id(12)] IReadOnlyList<ShelfItemView> Shelf,
     [property: Id(13)] IReadOnlyList<CommentView> RecentComments,
     [property: Id(14)] DateTimeOffset? StartedAt,
-    [property: Id(15)] DateTimeOffset? EndedAt);
+    [property: Id(15)] DateTimeOffset? EndedAt,
+    [property: Id(16)] string? PinnedProductId = null);
 
 [GenerateSerializer, Immutable]
 public sealed record CommentView(

@@ -148,6 +148,7 @@ public static class SiloConfiguration
     {
         services.AddOptions<OrderPolicy>().BindConfiguration(OrderPolicy.Section);
         services.AddOptions<RoomSettings>().BindConfiguration(RoomSettings.Section);
+        services.AddOptions<Rooms.Channel.RoomChannelSettings>().BindConfiguration(Rooms.Channel.RoomChannelSettings.Section);
         services.AddOptions<TrafficSettings>().BindConfiguration(TrafficSettings.Section);
         services.AddOptions<SettlementOptions>().BindConfiguration(SettlementOptions.Section);
         services.AddOptions<BusinessCalendarOptions>().BindConfiguration(BusinessCalendar.Section);

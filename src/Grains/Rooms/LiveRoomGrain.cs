@@ -12,6 +12,7 @@ using LiveCommerce.Grains.Traffic;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Serialization;
+using LiveCommerce.Grains.Rooms.Channel;
 
 namespace LiveCommerce.Grains.Rooms;
 
@@ -28,9 +29,10 @@ public sealed class LiveRoomGrain(
     [PersistentState("liveRoomAudience", StorageNames.Rooms)] IPersistentState<RoomAudienceState> audience,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
     IOptions<RoomSettings> roomSettings,
+    IOptions<RoomChannelSettings> channelSettings,
     IRoomStockLedger stockLedger,
     DeepCopier copier,
-    ILogger<LiveRoomGrain> logger) : Grain, ILiveRoomGrain, IRemindable
+    ILogger<LiveRoomGrain> logger) : Grain, ILiveRoomGrain, IRemindable, IRoomChannelSource
 {
     private const string SweepReminder = "reservation-sweep";
     private const int SweepParallelism = 64;
@@ -54,6 +56,8 @@ public sealed class LiveRoomGrain(
     private long _likesSinceFlush, _commentsSinceFlush, _sharesSinceFlush;
     private long _newInteractorsSinceFlush;
     private DateTimeOffset _lastFlush;
+    /// <summary>What changed since the last channel tick: a set insert on the reservation path, one one-way batch per tick.</summary>
+    private readonly RoomChannelOutbox _outbox = new(channelSettings.Value.CommentsPerSecond, channelSettings.Value.TickersPerTick);
 
     private string RoomId => this.GetPrimaryKeyString();
 
@@ -67,6 +71,8 @@ public sealed class LiveRoomGrain(
         _lastFlush = clock.GetUtcNow();
         this.RegisterGrainTimer(async ct => { await FlushAudienceAsync(ct); await ReportToPoolAsync(); },
             new GrainTimerCreationOptions(_settings.InteractionFlushInterval, _settings.InteractionFlushInterval) { Interleave = true });
+        var tick = channelSettings.Value.TickInterval;
+        this.RegisterGrainTimer(ChannelTick, new GrainTimerCreationOptions(tick, tick) { Interleave = true });
         this.RegisterGrainTimer(SweepTickAsync, new GrainTimerCreationOptions(_settings.ReservationSweepInterval, _settings.ReservationSweepInterval) { Interleave = true });
         _sweepReminderRegistered = _open.Count > 0 && await this.GetReminder(SweepReminder) is not null;
     }
@@ -139,6 +145,7 @@ public sealed class LiveRoomGrain(
         }
         _live.Status = RoomStatus.Live;
         _live.StartedAt = clock.GetUtcNow();
+        _outbox.StatusChanged();
         await _writer.WriteAsync();
         await ReportToPoolAsync();
         return View();
@@ -151,6 +158,8 @@ public sealed class LiveRoomGrain(
         _live.Status = RoomStatus.Ended;
         _live.EndedAt = clock.GetUtcNow();
         _audience.CurrentViewers.Clear();
+        _outbox.StatusChanged();
+        _outbox.CountsChanged();
         _audienceDirty = true;
         await _writer.WriteAsync();
         await FlushAudienceAsync(CancellationToken.None);
@@ -207,6 +216,7 @@ public sealed class LiveRoomGrain(
         item.FlashSale = command.FlashSale;
         item.ReferencePrice = reference;
         item.PriceFlag = flag;
+        _outbox.Added(productId);
         await _writer.WriteAsync();
         return ViewOf(item);
     }
@@ -216,6 +226,7 @@ public sealed class LiveRoomGrain(
         Ids.Require(productId, "productId");
         if (!_live.Opened) return; // nothing was ever listed here
         if (!_live.OfferStops.TryGetValue(productId, out var stop) || stop < offerVersion) _live.OfferStops[productId] = offerVersion;
+        _outbox.StockChanged(productId);
         // Also when nothing changed: a retried stop is acknowledged only once the first one is durable.
         await _writer.WriteAsync();
         logger.LogInformation("Room {RoomId} stopped listing {ProductId} (offer version {Version})", RoomId, productId, offerVersion);
@@ -232,6 +243,7 @@ public sealed class LiveRoomGrain(
         item.LivePrice = livePrice; // future reservations only: open ones keep the price they were made at
         item.ReferencePrice = reference;
         item.PriceFlag = flag;
+        _outbox.PriceChanged(productId);
         await _writer.WriteAsync();
         return ViewOf(item);
     }
@@ -244,9 +256,71 @@ public sealed class LiveRoomGrain(
         var item = ShelfItemOrThrow(productId);
         if ((long)item.StockListed + quantity > int.MaxValue) throw DomainException.Invalid("quantity", "quantity is too large.");
         item.StockListed += quantity;
+        _outbox.StockChanged(productId);
         await _writer.WriteAsync();
         return ViewOf(item);
     }
+
+    public async Task<RoomView> Pin(string streamerId, string? productId)
+    {
+        RequireOwner(streamerId);
+        RequireNotEnded();
+        if (productId is not null) ShelfItemOrThrow(Ids.Require(productId, "productId"));
+        if (_live.PinnedProductId == productId) return View();
+        _live.PinnedProductId = productId;
+        _outbox.PinnedChanged();
+        await _writer.WriteAsync();
+        return View();
+    }
+
+    public async Task BanCommenter(string streamerId, string viewerId)
+    {
+        RequireOwner(streamerId);
+        Ids.Require(viewerId, "viewerId");
+        if (_audience.BannedCommenters.Count >= MaxBans && !_audience.BannedCommenters.Contains(viewerId))
+            throw DomainException.Conflict("room.too_many_bans", $"A room bans at most {MaxBans} commenters.");
+        _audience.BannedCommenters.Add(viewerId);
+        _audience.RecentComments.RemoveAll(c => c.ViewerId == viewerId);
+        _outbox.Ban(RoomChannelOutbox.Handle(viewerId));
+        _audienceDirty = true;
+        await FlushAudienceAsync(CancellationToken.None); // a ban is kept at once, not at the next flush
+    }
+
+    private const int MaxBans = 10_000;
+
+    // ---- channel ----------------------------------------------------------------------------------
+
+    public Task ResendToChannel()
+    {
+        _outbox.ResetRequested();
+        return Task.CompletedTask;
+    }
+
+    private Task ChannelTick(CancellationToken cancellationToken)
+    {
+        var batch = _outbox.Drain(RoomId, this, TimeProvider.System.GetUtcNow());
+        // One-way: the room's turn ends here whatever its audience does.
+        if (batch is not null) GrainFactory.Ref<IRoomChannelGrain>(RoomId).Publish(batch).Ignore();
+        return Task.CompletedTask;
+    }
+
+    ChannelShelfItem? IRoomChannelSource.ShelfItem(string productId) =>
+        _live.Shelf.TryGetValue(productId, out var item) ? ChannelItem(item) : null;
+
+    private ChannelShelfItem ChannelItem(ShelfItem item) =>
+        new(item.ProductId, item.Name, item.LivePrice, item.ListPrice, Math.Max(0, item.StockLeft), IsSelling(item));
+
+    ChannelCounts IRoomChannelSource.Counts() => new(_audience.CurrentViewers.Count, _audience.Likes, _audience.Comments, _audience.Shares);
+
+    RoomStatus IRoomChannelSource.Status => _live.Status;
+
+    string? IRoomChannelSource.PinnedProductId => _live.PinnedProductId;
+
+    RoomChannelSnapshot IRoomChannelSource.Snapshot(long roomSequence) =>
+        new(RoomId, 0, _live.Status, _live.Title, _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(ChannelItem).ToList(),
+            ((IRoomChannelSource)this).Counts(), _live.PinnedProductId,
+            _audience.RecentComments.Select(c => new ChannelComment(RoomChannelOutbox.Handle(c.ViewerId), c.Text, c.At)).ToList(),
+            roomSequence, _live.Opened);
 
     // ---- audience ---------------------------------------------------------------------------------
 
@@ -258,6 +332,7 @@ public sealed class LiveRoomGrain(
         var buyer = await GrainFactory.Ref<IBuyerGrain>(viewerId).Find()
             ?? throw DomainException.NotFound("buyer", viewerId);
         if (!_audience.CurrentViewers.Add(viewerId)) return View(); // joined by an interleaved call meanwhile
+        _outbox.CountsChanged();
         var first = _audience.UniqueViewers.Add(viewerId);
         _audienceDirty = true;
         await this.PublishAsync(logger, new ViewerJoined(RoomId, _live.StreamerId, viewerId, buyer.City, _live.City, first, clock.GetUtcNow()),
@@ -268,7 +343,7 @@ public sealed class LiveRoomGrain(
     public Task Leave(string viewerId)
     {
         RequireOpened();
-        if (_audience.CurrentViewers.Remove(viewerId)) _audienceDirty = true;
+        if (_audience.CurrentViewers.Remove(viewerId)) { _audienceDirty = true; _outbox.CountsChanged(); }
         return Task.CompletedTask;
     }
 
@@ -277,6 +352,7 @@ public sealed class LiveRoomGrain(
         if (count is <= 0 or > 1000) throw DomainException.Invalid("count", "count must be between 1 and 1000.");
         RequireViewerInLiveRoom(viewerId);
         _audience.Likes += count;
+        _outbox.CountsChanged();
         _likesSinceFlush += count;
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         _audienceDirty = true;
@@ -287,10 +363,12 @@ public sealed class LiveRoomGrain(
     {
         var clean = Text.Require(text, "text", _settings.MaxCommentLength);
         RequireViewerInLiveRoom(viewerId);
+        if (_audience.BannedCommenters.Contains(viewerId)) throw DomainException.Forbidden("The streamer has barred you from commenting in this room.");
         _audience.Comments++;
         _commentsSinceFlush++;
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow()));
+        _outbox.Comment(new ChannelComment(RoomChannelOutbox.Handle(viewerId), clean, clock.GetUtcNow()), TimeProvider.System.GetUtcNow());
         if (_audience.RecentComments.Count > _settings.RecentComments) _audience.RecentComments.RemoveAt(0);
         _audienceDirty = true;
         return Task.CompletedTask;
@@ -300,6 +378,7 @@ public sealed class LiveRoomGrain(
     {
         RequireViewerInLiveRoom(viewerId);
         _audience.Shares++;
+        _outbox.CountsChanged();
         _sharesSinceFlush++;
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         _audienceDirty = true;
@@ -340,6 +419,7 @@ public sealed class LiveRoomGrain(
         _open[request.OrderId] = line;
         CountOpen(line, +1);
         Change(line);
+        _outbox.StockChanged(item.ProductId);
         var price = item.LivePrice;
         await _lineWriter.WriteAsync();
         EnsureSweepReminder();
@@ -367,6 +447,7 @@ public sealed class LiveRoomGrain(
         item.Sold += reservation.Quantity;
         _gmv += amountPaid;
         _ordersPaid++;
+        _outbox.Sold(item.ProductId, item.Name, reservation.Quantity, clock.GetUtcNow());
         Change(reservation with { Status = StockLineStatus.Sold, Amount = amountPaid });
         await _lineWriter.WriteAsync();
         return new CommitResult(CommitOutcome.Committed);
@@ -388,6 +469,7 @@ public sealed class LiveRoomGrain(
         var item = ShelfItemOrThrow(line.ProductId);
         item.Sold -= line.Quantity;
         _refundedAmount += line.Amount;
+        _outbox.StockChanged(line.ProductId);
         Change(line with { Status = StockLineStatus.Returned });
         await _lineWriter.WriteAsync();
     }
@@ -444,6 +526,7 @@ public sealed class LiveRoomGrain(
         if (!_open.Remove(orderId, out var reservation)) return false;
         CountOpen(reservation, -1);
         _live.Shelf[reservation.ProductId].Reserved -= reservation.Quantity;
+        _outbox.StockChanged(reservation.ProductId);
         Change(reservation with { Status = StockLineStatus.Released });
         return true;
     }
@@ -627,5 +710,5 @@ public sealed class LiveRoomGrain(
         new(RoomId, _live.StreamerId, _live.Title, _live.City, _live.Status, _audience.CurrentViewers.Count, _audience.UniqueViewers.Count,
             _audience.Likes, _audience.Comments, _audience.Shares, _gmv, _ordersPaid,
             _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(ViewOf).ToList(),
-            _audience.RecentComments.ToList(), _live.StartedAt, _live.EndedAt);
+            _audience.RecentComments.ToList(), _live.StartedAt, _live.EndedAt, _live.PinnedProductId);
 }

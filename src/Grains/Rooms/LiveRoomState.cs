@@ -26,6 +26,8 @@ public sealed class LiveRoomState
     /// listing in flight still applies to it.
     /// </summary>
     [Id(9)] public Dictionary<string, long> OfferStops { get; set; } = [];
+    /// <summary>The product the streamer is explaining now (shown pinned to viewers).</summary>
+    [Id(10)] public string? PinnedProductId { get; set; }
 }
 
 [GenerateSerializer]
@@ -73,4 +75,6 @@ public sealed class RoomAudienceState
     [Id(5)] public List<CommentView> RecentComments { get; set; } = [];
     /// <summary>Viewers who liked, commented or shared in this session.</summary>
     [Id(6)] public HashSet<string> Interactors { get; set; } = [];
+    /// <summary>Viewers the streamer barred from commenting in this room.</summary>
+    [Id(7)] public HashSet<string> BannedCommenters { get; set; } = [];
 }

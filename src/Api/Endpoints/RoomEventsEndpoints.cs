@@ -1,0 +1,195 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Api.Rooms;
+using LiveCommerce.Contracts.Common;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Api.Endpoints;
+
+/// <summary>
+/// The live room pushed to viewers over Server-Sent Events: a snapshot, then one event per channel tick (its id is
+/// the channel's sequence, so a reconnecting EventSource resumes with Last-Event-ID), heartbeats, and the end of the
+/// stream when the room ends. Anonymous viewers may watch. Also the streamer's pin/unpin and the viewer page.
+/// </summary>
+public static class RoomEventsEndpoints
+{
+    private const string PageResource = "rooms/viewer.html";
+    public sealed record PinRequest(string? ProductId);
+
+    public static void MapRoomEventsEndpoints(this RouteGroupBuilder v1)
+    {
+        var rooms = v1.MapGroup("/rooms").WithTags("Rooms");
+
+        rooms.MapGet("/{roomId}/events", async (string roomId, long? lastEventId, HttpContext http, RoomFeeds feeds, CancellationToken aborted) =>
+        {
+            Ids.Require(roomId, "roomId");
+            var resumeFrom = ResumePoint(http, lastEventId);
+            var connection = feeds.Connect(roomId);
+            if (connection is null)
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This front door holds as many viewers as it may.",
+                    detail: "Retry shortly; another front door may have room.");
+            try
+            {
+                // Registered before reading, so every tick after what is read now is queued for this viewer.
+                var start = resumeFrom is { } after ? await connection.Feed.CatchUpAsync(after) : new RoomChannelCatchUp(null, await connection.Feed.SnapshotAsync());
+                if (start.Snapshot is { Exists: false }) throw DomainException.NotFound("room", roomId);
+                return (IResult)TypedResults.ServerSentEvents(Stream(feeds, connection, start, resumeFrom ?? 0, aborted));
+            }
+            catch
+            {
+                feeds.Disconnect(connection);
+                throw;
+            }
+        })
+        .AllowAnonymous()
+        .Produces<RoomChannelSnapshot>(StatusCodes.Status200OK, "text/event-stream")
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .WithSummary("Live room events (SSE): 'snapshot', then 'delta' events (id = sequence), 'heartbeat'; resume with Last-Event-ID.");
+
+        // The streamer pins the product being explained; viewers see it as a 'pinned' delta.
+        rooms.MapPut("/{roomId}/pinned", async (string roomId, PinRequest body, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId"))
+                .Pin(http.User.Subject(), Ids.Require(RequestHelpers.Require(body.ProductId, "productId"), "productId"))))
+            .RequireAuthorization(Roles.Streamer)
+            .Produces<RoomView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        rooms.MapDelete("/{roomId}/pinned", async (string roomId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).Pin(http.User.Subject(), null)))
+            .RequireAuthorization(Roles.Streamer)
+            .Produces<RoomView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        // The streamer bars a viewer from commenting; the viewer's comments are taken off viewers' screens.
+        rooms.MapPut("/{roomId}/comment-bans/{viewerId}", async (string roomId, string viewerId, HttpContext http, IGrainFactory grains) =>
+        {
+            await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).BanCommenter(http.User.Subject(), Ids.Require(viewerId, "viewerId"));
+            return Results.NoContent();
+        })
+            .RequireAuthorization(Roles.Streamer)
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        // The viewer page (static; reads the events above with EventSource, acts with the token in its fragment).
+        rooms.MapGet("/{roomId}/watch", (string roomId) =>
+        {
+            Ids.Require(roomId, "roomId");
+            using var stream = typeof(RoomEventsEndpoints).Assembly.GetManifestResourceStream(PageResource)
+                ?? throw new InvalidOperationException($"Embedded resource {PageResource} is missing.");
+            using var reader = new StreamReader(stream);
+            return Results.Content(reader.ReadToEnd(), "text/html; charset=utf-8");
+        }).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    /// <summary>Last-Event-ID (EventSource's automatic reconnect) or ?lastEventId= (a page reconnecting by itself).</summary>
+    private static long? ResumePoint(HttpContext http, long? query)
+    {
+        var header = http.Request.Headers["Last-Event-ID"].ToString();
+        if (header.Length == 0) return query is null or >= 0 ? query : throw DomainException.Invalid("lastEventId", "lastEventId must not be negative.");
+        if (header.Length > 20 || !long.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            throw DomainException.Invalid("Last-Event-ID", "Last-Event-ID must be an event id this stream sent.");
+        return id;
+    }
+
+    // Event data is JSON text written by the feed: a tick is serialized once per front door, not once per viewer.
+    private static async IAsyncEnumerable<SseItem<string>> Stream(RoomFeeds feeds, ViewerConnection connection, RoomChannelCatchUp start, long resumedFrom,
+        [EnumeratorCancellation] CancellationToken aborted)
+    {
+        var retry = TimeSpan.FromSeconds(1);
+        var json = feeds.Json;
+        var feed = connection.Feed;
+        try
+        {
+            long last;
+            if (start.Snapshot is { } snapshot)
+            {
+                yield return Snapshot(snapshot, retry, json);
+                last = snapshot.Sequence;
+                if (snapshot.Status == RoomStatus.Ended) yield break;
+            }
+            else
+            {
+                last = resumedFrom;
+                foreach (var tick in start.Ticks!.Select(feed.Prepare))
+                {
+                    yield return Delta(tick);
+                    last = tick.Sequence;
+                    if (Ends(tick)) yield break;
+                }
+            }
+
+            var reader = connection.Ticks;
+            var heartbeat = feeds.Options.Heartbeat;
+            // One timer per connection, re-armed per wait (not a new delay per tick).
+            var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            try
+            {
+            while (!aborted.IsCancellationRequested)
+            {
+                idle.CancelAfter(heartbeat);
+                bool more, timedOut = false;
+                try { more = await reader.WaitToReadAsync(idle.Token); }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { more = true; timedOut = true; }
+                catch (OperationCanceledException) { yield break; }
+                if (timedOut)
+                {
+                    idle.Dispose();
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                    yield return new SseItem<string>(JsonSerializer.Serialize(new { sequence = last }, json), "heartbeat");
+                    continue;
+                }
+                // No more ticks: this viewer fell too far behind and was dropped; its EventSource reconnects and resumes.
+                if (!more) yield break;
+                while (reader.TryRead(out var tick))
+                {
+                    if (tick.Sequence <= last) continue; // already in the snapshot or catch-up
+                    if (tick.Sequence != last + 1)
+                    {
+                        // A gap (the channel moved, or the tick raced the snapshot): what was missed, or a fresh snapshot.
+                        var catchUp = await connection.Feed.CatchUpAsync(last);
+                        if (catchUp.Snapshot is { } fresh)
+                        {
+                            yield return Snapshot(fresh, retry, json);
+                            last = fresh.Sequence;
+                            if (fresh.Status == RoomStatus.Ended) yield break;
+                            continue;
+                        }
+                        foreach (var missed in catchUp.Ticks!.Select(feed.Prepare))
+                        {
+                            if (missed.Sequence <= last) continue;
+                            yield return Delta(missed);
+                            last = missed.Sequence;
+                            if (Ends(missed)) yield break;
+                        }
+                        if (tick.Sequence <= last) continue;
+                    }
+                    yield return Delta(tick);
+                    last = tick.Sequence;
+                    if (Ends(tick)) yield break;
+                }
+            }
+            }
+            finally
+            {
+                idle.Dispose();
+            }
+        }
+        finally
+        {
+            feeds.Disconnect(connection);
+        }
+    }
+
+    private static SseItem<string> Snapshot(RoomChannelSnapshot snapshot, TimeSpan retry, JsonSerializerOptions json) =>
+        new(JsonSerializer.Serialize(snapshot, json), "snapshot")
+        { EventId = snapshot.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), ReconnectionInterval = retry };
+
+    private static SseItem<string> Delta(FeedTick tick) =>
+        new(tick.Json, "delta") { EventId = tick.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    private static bool Ends(FeedTick tick) => tick.Tick.Deltas.Any(d => d is StatusChanged { Status: RoomStatus.Ended });
+}

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using LiveCommerce.Contracts;
+using LiveCommerce.Contracts.Rooms;
+
+namespace LiveCommerce.Api.Rooms;
+
+/// <summary>Front-door fan-out settings (<c>LiveCommerce:RoomFeeds</c>).</summary>
+public sealed class RoomFeedOptions
+{
+    public const string Section = "LiveCommerce:RoomFeeds";
+
+    /// <summary>Ticks a connection may have queued; a viewer further behind is dropped (it reconnects and resumes).</summary>
+    public int QueueCapacity { get; set; } = 64;
+
+    /// <summary>A heartbeat goes out when a connection has sent nothing for this long.</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a front door renews its subscription (the channel forgets a subscriber after 90 s; a moved channel learns it here).</summary>
+    public TimeSpan Refresh { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Concurrent viewer connections per front door at most.</summary>
+    public int MaxConnections { get; set; } = 50_000;
+}
+
+/// <summary>
+/// The front door's room subscriptions: one channel observer per room with local viewers, whatever their number.
+/// Each tick arrives once and is offered to every local connection's bounded queue.
+/// </summary>
+public sealed class RoomFeeds(IGrainFactory grains, Microsoft.Extensions.Options.IOptions<RoomFeedOptions> options, ILogger<RoomFeeds> logger,
+    Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>? json = null) : IDisposable
+{
+    /// <summary>The front door's JSON settings: what every event's data is written with.</summary>
+    public JsonSerializerOptions Json { get; } = json?.Value.SerializerOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RoomFeed> _feeds = new(StringComparer.Ordinal);
+    private int _connections;
+
+    public RoomFeedOptions Options => options.Value;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Registers a viewer before its snapshot is read, so no tick after the snapshot can be missed. Null when full.</summary>
+    public ViewerConnection? Connect(string roomId)
+    {
+        RoomFeed feed;
+        ViewerConnection connection;
+        lock (_gate)
+        {
+            if (_connections >= options.Value.MaxConnections) return null;
+            if (!_feeds.TryGetValue(roomId, out feed!))
+            {
+                feed = new RoomFeed(roomId, grains, options.Value.Refresh, logger, Json);
+                _feeds[roomId] = feed;
+                feed.Start();
+            }
+            connection = new ViewerConnection(feed, options.Value.QueueCapacity);
+            feed.Add(connection);
+            _connections++;
+        }
+        return connection;
+    }
+
+    public void Disconnect(ViewerConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!connection.Feed.Remove(connection)) return;
+            _connections--;
+            if (connection.Feed.Count > 0) return;
+            _feeds.Remove(connection.Feed.RoomId);
+        }
+        connection.Feed.Stop();
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var feed in _feeds.Values) feed.Stop();
+            _feeds.Clear();
+        }
+    }
+}
+
+/// <summary>One room's subscription on this front door: the channel's observer and the local connections.</summary>
+public sealed class RoomFeed : IRoomChannelObserver
+{
+    private readonly IGrainFactory _grains;
+    private readonly TimeSpan _refresh;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private ViewerConnection[] _connections = [];
+    private readonly CancellationTokenSource _stop = new();
+    private IRoomChannelObserver? _reference;
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Viewers joining or resuming together share one channel read.
+    private readonly ConcurrentDictionary<long, Lazy<Task<RoomChannelCatchUp>>> _catchUps = new();
+    private (long At, Task<RoomChannelSnapshot> Snapshot)? _snapshot;
+
+    private readonly JsonSerializerOptions _json;
+
+    public RoomFeed(string roomId, IGrainFactory grains, TimeSpan refresh, ILogger logger, JsonSerializerOptions? json = null)
+    {
+        _json = json ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        RoomId = roomId;
+        _grains = grains;
+        _refresh = refresh;
+        _logger = logger;
+    }
+
+    public string RoomId { get; }
+    public int Count => Volatile.Read(ref _connections).Length;
+    public long TicksReceived;
+
+    /// <summary>Completes once the channel has this front door's first subscription.</summary>
+    public Task Subscribed => _subscribed.Task;
+
+    private IRoomChannelGrain Channel => _grains.Ref<IRoomChannelGrain>(RoomId);
+
+    public void Start()
+    {
+        _reference = _grains.CreateObjectReference<IRoomChannelObserver>(this);
+        _ = KeepSubscribedAsync(_stop.Token);
+    }
+
+    public void Stop()
+    {
+        _stop.Cancel();
+        if (_reference is { } reference)
+        {
+            Channel.Unsubscribe(reference).Ignore();
+            _grains.DeleteObjectReference<IRoomChannelObserver>(reference);
+        }
+    }
+
+    /// <summary>Subscribes now and renews periodically: a channel that moved (silo restart) has no subscribers until renewed.</summary>
+    private async Task KeepSubscribedAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Channel.Subscribe(_reference!);
+                _subscribed.TrySetResult();
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                _logger.LogWarning(e, "Could not subscribe to the channel of room {RoomId}; retrying", RoomId);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); } catch (OperationCanceledException) { return; }
+                continue;
+            }
+            try { await Task.Delay(_refresh, stop); } catch (OperationCanceledException) { return; }
+        }
+    }
+
+    public void Add(ViewerConnection connection)
+    {
+        lock (_gate) _connections = [.. _connections, connection];
+    }
+
+    public bool Remove(ViewerConnection connection)
+    {
+        lock (_gate)
+        {
+            var index = Array.IndexOf(_connections, connection);
+            if (index < 0) return false;
+            _connections = [.. _connections[..index], .. _connections[(index + 1)..]];
+            return true;
+        }
+    }
+
+    /// <summary>One call per tick per front door; offered to each local queue without waiting for any, serialized once for all.</summary>
+    public Task OnTick(RoomChannelTick tick)
+    {
+        Interlocked.Increment(ref TicksReceived);
+        var shared = new FeedTick(tick, _json);
+        foreach (var connection in Volatile.Read(ref _connections)) connection.Offer(shared);
+        return Task.CompletedTask;
+    }
+
+    public FeedTick Prepare(RoomChannelTick tick) => new(tick, _json);
+
+    /// <summary>The channel's snapshot, shared by viewers connecting within the same quarter second.</summary>
+    public Task<RoomChannelSnapshot> SnapshotAsync()
+    {
+        var now = Environment.TickCount64;
+        lock (_gate)
+        {
+            if (_snapshot is { } cached && now - cached.At < 250 && !cached.Snapshot.IsFaulted) return cached.Snapshot;
+            var task = Channel.GetSnapshot();
+            _snapshot = (now, task);
+            return task;
+        }
+    }
+
+    /// <summary>The ticks after <paramref name="afterSequence"/> or a fresh snapshot; viewers behind by the same amount share one read.</summary>
+    public async Task<RoomChannelCatchUp> CatchUpAsync(long afterSequence)
+    {
+        if (_catchUps.Count > 32) _catchUps.Clear();
+        var lazy = _catchUps.GetOrAdd(afterSequence, after => new Lazy<Task<RoomChannelCatchUp>>(() => Channel.GetSince(after)));
+        try
+        {
+            return await lazy.Value;
+        }
+        finally
+        {
+            // Shared only while in flight: a later catch-up from the same point must see newer ticks.
+            _catchUps.TryRemove(new KeyValuePair<long, Lazy<Task<RoomChannelCatchUp>>>(afterSequence, lazy));
+        }
+    }
+}
+
+/// <summary>
+/// One viewer's connection: a bounded queue of ticks. The fan-out never waits for it; when it is full the viewer
+/// is dropped (the queue completes, the response ends, the browser reconnects with its last event id).
+/// </summary>
+public sealed class ViewerConnection(RoomFeed feed, int capacity)
+{
+    private readonly Channel<FeedTick> _queue = System.Threading.Channels.Channel.CreateBounded<FeedTick>(
+        new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
+
+    public RoomFeed Feed { get; } = feed;
+    public bool Evicted { get; private set; }
+    public ChannelReader<FeedTick> Ticks => _queue.Reader;
+
+    public void Offer(FeedTick tick)
+    {
+        if (_queue.Writer.TryWrite(tick) || Evicted) return;
+        Evicted = true;
+        _queue.Writer.TryComplete();
+    }
+}
+
+/// <summary>A tick as a front door sends it: its JSON is written once, by the first connection that needs it, and shared.</summary>
+public sealed class FeedTick(RoomChannelTick tick, JsonSerializerOptions json)
+{
+    private string? _json;
+
+    public RoomChannelTick Tick => tick;
+    public long Sequence => tick.Sequence;
+
+    // A race between two writers serializes twice and keeps either: the same text.
+    public string Json => _json ??= JsonSerializer.Serialize(tick, json);
+}
+
