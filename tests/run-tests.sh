@@ -44,16 +44,25 @@ smoke_env=(LC_CLUSTER_DIR="$PWD/.local/smoke-cluster" LC_DATABASE="lc_smoke_$$" 
 smoke_down() { env "${smoke_env[@]}" deploy/local-cluster.sh down --purge >/dev/null 2>&1 || true; }
 trap 'smoke_down; lc_drop_database "$db" >/dev/null 2>&1 || true' EXIT
 smoke_failed=1
+viewers_failed=1
 if env "${smoke_env[@]}" deploy/local-cluster.sh up --silos 2 >"$results/smoke-cluster.log" 2>&1; then
   if dotnet tests/LoadTest/bin/Release/net10.0/LiveCommerce.LoadTest.dll --smoke \
       --cluster-dir "$PWD/.local/smoke-cluster" --results "$results/load-smoke" >"$results/load-smoke.log" 2>&1; then
     smoke_failed=0
   fi
   tail -n 3 "$results/load-smoke.log"
+  # Viewers smoke: a few hundred Server-Sent-Events subscribers beside the live evening; every stream's event ids
+  # must be consecutive (a viewer's stock and price never silently stale).
+  if dotnet tests/LoadTest/bin/Release/net10.0/LiveCommerce.LoadTest.dll --smoke --scenario viewers --subscribers 200 \
+      --cluster-dir "$PWD/.local/smoke-cluster" --results "$results/viewers-smoke" >"$results/viewers-smoke.log" 2>&1; then
+    viewers_failed=0
+  fi
+  tail -n 2 "$results/viewers-smoke.log"
 else
   echo "the smoke cluster did not start; see $results/smoke-cluster.log" >&2
 fi
 smoke_down
+[ "$viewers_failed" -eq 0 ] || { echo "viewers smoke FAILED (log: $results/viewers-smoke.log)" >&2; tail -n 15 "$results/viewers-smoke.log" >&2; }
 [ "$smoke_failed" -eq 0 ] || { echo "load-test smoke FAILED (log: $results/load-smoke.log)" >&2; tail -n 15 "$results/load-smoke.log" >&2; }
 
 passed=0; failed=0
@@ -67,5 +76,6 @@ done
 # A crashed test host writes no report: count it as a failure rather than a green run.
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "$smoke_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if [ "$viewers_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 summary "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -75,6 +75,7 @@ async Task<RunResult> RunOnceAsync(int silos)
     });
 
     Task load;
+    ViewerLoad? viewerLoad = null;
     if (options.Scenario == "flash-sale")
     {
         stop.CancelAfter(TimeSpan.FromMinutes(10));
@@ -87,7 +88,7 @@ async Task<RunResult> RunOnceAsync(int silos)
         load = scenarios.RunLiveEveningAsync(stop.Token);
         if (options.Scenario == "viewers")
         {
-            var viewerLoad = new ViewerLoad(options, world.Rooms.Select(r => r.RoomId).ToList(), Progress);
+            viewerLoad = new ViewerLoad(options, world.Rooms.Select(r => r.RoomId).ToList(), Progress);
             var watching = viewerLoad.RunAsync(stop.Token);
             load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad.Summary(options.Duration + options.Warmup)));
         }
@@ -114,6 +115,8 @@ async Task<RunResult> RunOnceAsync(int silos)
 
     var invariants = new Invariants(options, api, world, Progress);
     if (!options.SkipInvariants) await invariants.RunAsync();
+    // A viewer's stock and price are never silently stale: every subscriber saw consecutive event ids.
+    if (viewerLoad is not null) invariants.Results.Add(viewerLoad.Check());
 
     var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)).ToList();
     if (killedAt is { } k)

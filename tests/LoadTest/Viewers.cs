@@ -69,6 +69,11 @@ public sealed class ViewerLoad(Options options, IReadOnlyList<string> roomIds, A
         }
     }
 
+    /// <summary>Passes when viewers received ticks and no stream skipped an event id.</summary>
+    public Invariants.Check Check() =>
+        new("viewers: every stream's event ids consecutive", Interlocked.Read(ref _gaps) == 0 && Interlocked.Read(ref _ticks) > 0,
+            $"ticks delivered {Interlocked.Read(ref _ticks)}, event-id gaps {Interlocked.Read(ref _gaps)}, connection failures {Interlocked.Read(ref _failed)}");
+
     public string Summary(TimeSpan measured)
     {
         double[] sorted;
