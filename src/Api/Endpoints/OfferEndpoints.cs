@@ -12,6 +12,10 @@ namespace LiveCommerce.Api.Endpoints;
 /// </summary>
 public static class OfferEndpoints
 {
+    /// <summary>An offer's terms as any signed-in caller sees them, and whether it is open to the caller.</summary>
+    public sealed record OfferTerms(string ProductId, string MerchantId, OfferStatus Status, long Version, int CommissionBasisPoints,
+        int SellerFloorBasisPoints, bool OpenToAll, bool OpenToMe);
+
     public sealed record OfferRequest(int? CommissionBasisPoints, int? SellerFloorBasisPoints, bool? OpenToAll, IReadOnlyList<string>? StreamerIds);
 
     public static void MapOfferEndpoints(this RouteGroupBuilder v1)
@@ -25,20 +29,20 @@ public static class OfferEndpoints
             var command = new PublishOffer(RequestHelpers.Require(body.CommissionBasisPoints, "commissionBasisPoints"),
                 RequestHelpers.Require(body.SellerFloorBasisPoints, "sellerFloorBasisPoints"), body.OpenToAll ?? false, body.StreamerIds ?? []);
             return Results.Ok(await Offer(grains, productId).Publish(merchant, command));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").Produces<OfferView>().Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
 
         // Withdrawing stops new orders in every room that listed the product; orders already placed keep their plan.
         // An admin may take an offer down for the merchant.
         offers.MapDelete("/{productId}", async (string merchantId, string productId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Offer(grains, productId).Withdraw(ActingMerchant(http.User, merchantId, adminMay: true))))
-            .RequireAuthorization("authenticated");
+            .RequireAuthorization("authenticated").Produces<OfferView>().Declares(StatusCodes.Status409Conflict);
 
         offers.MapGet("/{productId}", async (string merchantId, string productId, HttpContext http, IGrainFactory grains) =>
         {
             var merchant = ActingMerchant(http.User, merchantId, adminMay: true);
             var offer = await Offer(grains, productId).Get();
             return offer.MerchantId == merchant ? Results.Ok(offer) : throw DomainException.NotFound("offer", productId);
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").Produces<OfferView>().Declares();
 
         // The merchant's offers, each with the rooms that listed it.
         offers.MapGet("/", async (string merchantId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>
@@ -46,7 +50,7 @@ public static class OfferEndpoints
             var merchant = ActingMerchant(http.User, merchantId, adminMay: true);
             var (o, l) = RequestHelpers.Paging(offset, limit);
             return Results.Ok(await grains.Ref<IMerchantOffersGrain>(merchant).List(o, l));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").Produces<OfferPage>().Declares(StatusCodes.Status400BadRequest);
 
         // What a streamer needs to choose a product (选品): the terms, whether the offer is open to the caller; not the
         // merchant's list of streamers or rooms.
@@ -54,12 +58,9 @@ public static class OfferEndpoints
         {
             var offer = await Offer(grains, productId).Get();
             var me = http.User.Subject();
-            return Results.Ok(new
-            {
-                offer.ProductId, offer.MerchantId, offer.Status, offer.Version, offer.CommissionBasisPoints, offer.SellerFloorBasisPoints, offer.OpenToAll,
-                OpenToMe = offer.Status == OfferStatus.Published && (offer.OpenToAll || offer.StreamerIds.Contains(me)),
-            });
-        }).WithTags("Offers").RequireAuthorization("authenticated");
+            return Results.Ok(new OfferTerms(offer.ProductId, offer.MerchantId, offer.Status, offer.Version, offer.CommissionBasisPoints,
+                offer.SellerFloorBasisPoints, offer.OpenToAll, offer.Status == OfferStatus.Published && (offer.OpenToAll || offer.StreamerIds.Contains(me))));
+        }).WithTags("Offers").RequireAuthorization("authenticated").Produces<OfferTerms>().Declares();
     }
 
     /// <summary>
@@ -72,6 +73,14 @@ public static class OfferEndpoints
         if (!adminMay && !user.Is(Party.Merchant, merchantId)) throw DomainException.Forbidden("Only the merchant may do this.");
         user.EnsureActsAs(Party.Merchant, merchantId);
         return merchantId;
+    }
+
+    /// <summary>The problems every offer route can answer (401, 403, 404) plus the route's own.</summary>
+    private static RouteHandlerBuilder Declares(this RouteHandlerBuilder route, params int[] more)
+    {
+        foreach (var status in new[] { StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound }.Concat(more))
+            route.ProducesProblem(status);
+        return route;
     }
 
     private static IDistributionOfferGrain Offer(IGrainFactory grains, string productId) =>

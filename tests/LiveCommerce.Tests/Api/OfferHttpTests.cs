@@ -60,6 +60,9 @@ public sealed class OfferHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
         await Problem(await shop.Admin.PutAsJsonAsync($"/v1/merchants/{shop.MerchantId}/offers/{product}",
             new { commissionBasisPoints = 9000, sellerFloorBasisPoints = 0, openToAll = true }), HttpStatusCode.Forbidden);
         await Problem(await rival.DeleteAsync($"/v1/merchants/{shop.Prefix}-rival/offers/{product}"), HttpStatusCode.Forbidden);
+        // No token: 401 before anything runs.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.CreateClient().PutAsJsonAsync($"/v1/merchants/{shop.MerchantId}/offers/{product}",
+            new { commissionBasisPoints = 9000, sellerFloorBasisPoints = 0, openToAll = true })).StatusCode);
         // Terms the seller's floor cannot survive are refused when published.
         await Problem(await shop.Merchant.PutAsJsonAsync($"/v1/merchants/{shop.MerchantId}/offers/{product}",
             new { commissionBasisPoints = 3000, sellerFloorBasisPoints = 7000, openToAll = true }), HttpStatusCode.BadRequest);
