@@ -22,7 +22,7 @@ SecretPolicy.Ensure(builder.Configuration, HostSecrets.FrontDoor);
 builder.Services.TryAddSingleton(options);
 builder.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
 builder.AddOrleans(options);
-builder.AddLiveCommerceAuth(embedded);
+builder.AddLiveCommerceAuth();
 builder.AddLiveCommerceTelemetry("livecommerce-api", tracing: t => t.AddAspNetCoreInstrumentation(), metrics: m => m.AddAspNetCoreInstrumentation());
 
 builder.Services.Configure<JsonOptions>(o =>

@@ -65,7 +65,7 @@ public static class AuthSetup
     /// <summary>Cookie a browser can carry for read-only pages (dashboard, analytics charts).</summary>
     public const string BrowserCookie = "lc_access_token";
 
-    public static AuthSettings AddLiveCommerceAuth(this WebApplicationBuilder builder, bool embedded)
+    public static AuthSettings AddLiveCommerceAuth(this WebApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection(AuthSettings.Section).Get<AuthSettings>() ?? new AuthSettings();
         if (Encoding.UTF8.GetByteCount(settings.SigningKey) < 32)
