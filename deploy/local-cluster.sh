@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # A local cluster on this machine: PostgreSQL + N silos + the front door, all on loopback.
 #
-#   deploy/local-cluster.sh up [--silos N] [--api-port P]   start PostgreSQL if needed, create the database,
-#                                                            apply the schema, start N silos and the front door,
-#                                                            wait until ready
+#   deploy/local-cluster.sh up [--silos N] [--apis M] [--api-port P]
+#                                                            start PostgreSQL if needed, create the database,
+#                                                            apply the schema, start N silos and M front doors (ports
+#                                                            P, P+1, ...; default 1), wait until ready
 #   deploy/local-cluster.sh down [--purge]                   stop everything (--purge also drops the database)
 #   deploy/local-cluster.sh status                           processes and readiness
 #   deploy/local-cluster.sh token SUBJECT ROLE               print a signed token (the postgres profile has no
 #                                                            development token endpoint)
 #   deploy/local-cluster.sh kill-silo I | start-silo I       SIGKILL / start silo I (failover drills)
+#   deploy/local-cluster.sh kill-api I | start-api I         SIGKILL / start front door I
 #
 # State (pids, logs, the generated signing key, callback secret and database password, and the throwaway certificate
 # authority with one certificate per process in tls/) lives in .local/cluster/. Outside the embedded profile the hosts
@@ -105,16 +107,20 @@ start_silo() {
   echo "silo $i: pid $!, silo port $((base_silo_port + i)), gateway port $((base_gateway_port + i))"
 }
 
-start_api() {
-  local port="$1"
-  if alive "$state/api.pid"; then echo "front door already runs (pid $(cat "$state/api.pid"))"; return; fi
+api_pid_file() { if [ "$1" -eq 0 ]; then echo "$state/api.pid"; else echo "$state/api-$1.pid"; fi; }
+api_log_file() { if [ "$1" -eq 0 ]; then echo "$state/api.log"; else echo "$state/api-$1.log"; fi; }
+
+start_api() { # start_api I: front door I listens on the first front door's port + I
+  local i="$1" base port pid_file
+  base="$(cat "$state/api.port" 2>/dev/null || echo "${LC_API_PORT:-5080}")"
+  port=$((base + i)); pid_file="$(api_pid_file "$i")"
+  if alive "$pid_file"; then echo "front door $i already runs (pid $(cat "$pid_file"))"; return; fi
   common_env
-  tls_env api clientAuth
+  tls_env "api-$i" clientAuth
   # --urls: the command line outranks the "Urls" of appsettings.json.
-  nohup dotnet "$api_dll" --urls "http://127.0.0.1:$port" >"$state/api.log" 2>&1 &
-  echo $! >"$state/api.pid"
-  echo "$port" >"$state/api.port"
-  echo "front door: pid $!, http://127.0.0.1:$port"
+  nohup dotnet "$api_dll" --urls "http://127.0.0.1:$port" >"$(api_log_file "$i")" 2>&1 &
+  echo $! >"$pid_file"
+  echo "front door $i: pid $!, http://127.0.0.1:$port"
 }
 
 stop_pid_file() { # graceful stop, then SIGKILL after 20 s
@@ -155,10 +161,11 @@ token() { # token SUBJECT ROLE: HS256 JWT accepted by the front door of this clu
 cmd="${1:-}"; shift || true
 case "$cmd" in
   up)
-    silos=2; api_port="${LC_API_PORT:-5080}"
+    silos=2; apis=1; api_port="${LC_API_PORT:-5080}"
     while [ $# -gt 0 ]; do
       case "$1" in
         --silos) silos="$2"; shift 2 ;;
+        --apis) apis="$2"; shift 2 ;;
         --api-port) api_port="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
       esac
@@ -175,16 +182,18 @@ case "$cmd" in
     (common_env; dotnet "$silo_dll" migrate)
     echo "$silos" >"$state/silos"
     for i in $(seq 0 $((silos - 1))); do start_silo "$i"; done
-    start_api "$api_port"
-    wait_ready "$api_port" "$silos"
+    # The load generator round-robins over the front doors listed here, as a load balancer would.
+    seq "$api_port" $((api_port + apis - 1)) >"$state/api.ports"
+    for i in $(seq 0 $((apis - 1))); do start_api "$i"; done
+    for i in $(seq 0 $((apis - 1))); do wait_ready $((api_port + i)) "$silos"; done
     ;;
   down)
-    for f in "$state"/api.pid "$state"/silo-*.pid; do [ -e "$f" ] && stop_pid_file "$f"; done
+    for f in "$state"/api.pid "$state"/api-*.pid "$state"/silo-*.pid; do [ -e "$f" ] && stop_pid_file "$f"; done
     if [ "${1:-}" = "--purge" ]; then lc_ensure_postgres; lc_drop_database "$db"; rm -f "$state"/db.password; rm -rf "$tls_dir"; fi
     echo "stopped"
     ;;
   status)
-    for f in "$state"/silo-*.pid "$state"/api.pid; do
+    for f in "$state"/silo-*.pid "$state"/api.pid "$state"/api-*.pid; do
       [ -e "$f" ] || continue
       if alive "$f"; then echo "$(basename "$f" .pid): running (pid $(cat "$f"))"; else echo "$(basename "$f" .pid): stopped"; fi
     done
@@ -195,5 +204,7 @@ case "$cmd" in
   token) token "$1" "$2" ;;
   kill-silo) alive "$state/silo-$1.pid" && kill -KILL "$(cat "$state/silo-$1.pid")"; rm -f "$state/silo-$1.pid"; echo "silo $1 killed" ;;
   start-silo) start_silo "$1" ;;
+  kill-api) f="$(api_pid_file "$1")"; alive "$f" && kill -KILL "$(cat "$f")"; rm -f "$f"; echo "front door $1 killed" ;;
+  start-api) start_api "$1" ;;
   *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

@@ -34,7 +34,7 @@ public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics
         Func<Reply, string?>? outcome = null, bool record = true)
     {
         var begun = start ?? Stopwatch.GetTimestamp();
-        using var request = new HttpRequestMessage(method, options.Url + path);
+        using var request = new HttpRequestMessage(method, options.NextUrl() + path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.For(caller.Subject, caller.Role));
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         if (clientIp is not null) request.Headers.Add("X-Forwarded-For", clientIp);

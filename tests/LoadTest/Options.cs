@@ -5,7 +5,11 @@ namespace LiveCommerce.LoadTest;
 /// <summary>Command-line options; every run is bounded by duration and/or request count.</summary>
 public sealed class Options
 {
-    public string Url { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>The front doors; requests and viewer connections are spread over them round robin, as a load balancer would.</summary>
+    public string[] Urls { get; set; } = ["http://127.0.0.1:5080"];
+    public string Url => Urls[0];
+    private int _nextUrl = -1;
+    public string NextUrl() => Urls.Length == 1 ? Urls[0] : Urls[(int)((uint)Interlocked.Increment(ref _nextUrl) % (uint)Urls.Length)];
     public string Scenario { get; set; } = "live-evening";
     public string Mode { get; set; } = "open";
     public double Rate { get; set; } = 500;
@@ -61,7 +65,7 @@ public sealed class Options
           --likes-per-second --comments-per-second   background interactions                         [200 20]
 
         Cluster and environment
-          --url URL                 front door                                 [the cluster folder's api.port, else http://127.0.0.1:5080]
+          --url URL[,URL...]        front doors, used round robin              [the cluster folder's api.ports, else http://127.0.0.1:5080]
           --jwt-key-file PATH       HS256 key to mint tokens (the postgres profile has no token endpoint)
                                                                                                       [.local/cluster/jwt.key]
           --dev-tokens              get tokens from /v1/dev/tokens (embedded profile)
@@ -86,7 +90,7 @@ public sealed class Options
             switch (args[i])
             {
                 case "--help" or "-h": throw new HelpRequested();
-                case "--url": o.Url = Next().TrimEnd('/'); urlGiven = true; break;
+                case "--url": o.Urls = Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => u.TrimEnd('/')).ToArray(); urlGiven = true; break;
                 case "--scenario": o.Scenario = Next(); break;
                 case "--mode": o.Mode = Next(); break;
                 case "--rate": o.Rate = D(); break;
@@ -119,10 +123,16 @@ public sealed class Options
                 default: throw new ArgumentException($"unknown option {args[i]} (see --help)");
             }
         }
-        // Without --url, the front door of the cluster whose folder this is (the script records its port).
-        var portFile = Path.Combine(ClusterControl.StateDir(o), "api.port");
-        if (!urlGiven && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var port))
-            o.Url = $"http://127.0.0.1:{port}";
+        // Without --url, the front doors of the cluster whose folder this is (the script records their ports).
+        if (!urlGiven) foreach (var name in new[] { "api.ports", "api.port" })
+        {
+            var portFile = Path.Combine(ClusterControl.StateDir(o), name);
+            if (!File.Exists(portFile)) continue;
+            var ports = File.ReadAllLines(portFile).Select(l => l.Trim()).Where(l => int.TryParse(l, out _)).ToArray();
+            if (ports.Length == 0) continue;
+            o.Urls = ports.Select(p => $"http://127.0.0.1:{p}").ToArray();
+            break;
+        }
         if (o.Smoke)
         {
             if (o.Scenario != "viewers") o.Scenario = "live-evening";

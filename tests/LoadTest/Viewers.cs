@@ -38,7 +38,7 @@ public sealed class ViewerLoad(Options options, IReadOnlyList<string> roomIds, A
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"{options.Url}/v1/rooms/{roomId}/events");
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"{options.NextUrl()}/v1/rooms/{roomId}/events");
                 if (lastId is not null) request.Headers.Add("Last-Event-ID", lastId);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop);
                 response.EnsureSuccessStatusCode();
