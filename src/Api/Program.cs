@@ -34,7 +34,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddLiveCommerceHealth(options);
-builder.Services.AddOpenApi();
+builder.Services.AddLiveCommerceOpenApi();
 builder.Services.AddSingleton<ClientIpResolver>();
 builder.Services.AddOptions<LiveCommerce.Api.Rooms.RoomFeedOptions>().BindConfiguration(LiveCommerce.Api.Rooms.RoomFeedOptions.Section);
 builder.Services.AddSingleton<LiveCommerce.Api.Rooms.RoomFeeds>();
@@ -57,7 +57,7 @@ app.UseAuthorization();
 app.MapLiveCommerceHealth();
 app.MapOpenApi();
 app.MapScalarApiReference();
-if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin).ValidateDashboardInput();
+if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin).ValidateDashboardInput().ExcludeFromDescription();
 
 var v1 = app.MapGroup("/v1");
 if (embedded) v1.MapDevTokenEndpoints();

@@ -52,7 +52,7 @@ public static class AccountEndpoints
             var key = http.RequireIdempotencyKey();
             var account = Own(http.User, grains, accountId);
             return Results.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey();
 
         // Operator actions: the cycle is part of the merchant's contract with the platform.
         accounts.MapPut("/{accountId}/cycle", async (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>

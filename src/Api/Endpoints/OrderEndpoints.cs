@@ -43,7 +43,7 @@ public static class OrderEndpoints
                 PlaceOutcome.OpenOrderLimit => Problem(409, "order.open_orders_limit", "Too many unpaid orders.", result),
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey();
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated");
@@ -87,7 +87,7 @@ public static class OrderEndpoints
             var view = await Order(grains, orderId).Refund(new RefundRequest(key, RequestHelpers.Require(body.Amount, "amount"),
                 body.Reason ?? "", initiator, http.User.Subject()));
             return Results.Ok(ForCaller(http.User, view));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey();
     }
 
     private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"));

@@ -28,7 +28,7 @@ public static class RoomEndpoints
             var roomId = "r-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{streamerId}\n{key}")), 0, 10).ToLowerInvariant();
             var view = await grains.Ref<ILiveRoomGrain>(roomId).Open(streamerId, new OpenRoom(body.Title ?? "", body.City ?? ""));
             return Results.Created($"/v1/rooms/{roomId}", view);
-        }).RequireAuthorization(Roles.Streamer);
+        }).RequireAuthorization(Roles.Streamer).DeclaresIdempotencyKey(required: false);
 
         rooms.MapGet("/{roomId}", async (string roomId, IGrainFactory grains) =>
             Results.Ok(await Room(grains, roomId).GetView())).RequireAuthorization("authenticated");
