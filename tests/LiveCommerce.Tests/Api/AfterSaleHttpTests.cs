@@ -114,6 +114,20 @@ public sealed class AfterSaleHttpTests(ApiFactory api) : IClassFixture<ApiFactor
         var seller = lines.Single(l => l.GetProperty("role").GetString() == "seller");
         Assert.Equal(seller.GetProperty("amount").GetInt64() - seller.GetProperty("refunded").GetInt64(), merchant.GetProperty("pending").GetInt64());
 
+        // The case's steps reach the merchant's and the streamer's analytics by reason (the streams are asynchronous).
+        foreach (var (client, url) in new[] { (shop.Merchant, $"/v1/analytics/merchants/{shop.MerchantId}"), (shop.Streamer, $"/v1/analytics/streamers/{shop.StreamerId}") })
+        {
+            JsonElement row = default;
+            for (var deadline = Environment.TickCount64 + 15_000; Environment.TickCount64 < deadline; await Task.Delay(100))
+            {
+                var rows = (await Read(await client.GetAsync(url))).GetProperty("afterSale").EnumerateArray().ToList();
+                row = rows.SingleOrDefault(r => r.GetProperty("reasonCode").GetString() == "damaged");
+                if (row.ValueKind == JsonValueKind.Object && row.GetProperty("refunded").GetInt64() == 1) break;
+            }
+            Assert.Equal((1L, 1L, 1L, 3333L, 0L), (row.GetProperty("opened").GetInt64(), row.GetProperty("escalated").GetInt64(),
+                row.GetProperty("returned").GetInt64(), row.GetProperty("refundedAmount").GetInt64(), row.GetProperty("closedWithoutRefund").GetInt64()));
+        }
+
         // The order is free for another case now, and the buyer may read its closed one.
         Assert.Equal("refunded", (await Read(await alice.GetAsync($"/v1/after-sales/{caseId}"))).GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, (await Read(await alice.GetAsync($"/v1/orders/{orderId}"))).GetProperty("openAfterSaleCaseId").ValueKind);

@@ -195,3 +195,32 @@ public sealed class AfterSaleCaseTests
         Refused(c, ErrorKind.Conflict, () => c.Withdraw("b", Now));
     }
 }
+
+public sealed class AfterSaleCountersTests
+{
+    private static AfterSaleCaseChanged Step(string caseId, AfterSaleStatus status, string reason = "damaged", long refunded = 0, bool against = false,
+        AfterSaleKind kind = AfterSaleKind.ReturnAndRefund) =>
+        new(caseId, "o", "b", "m", "s", "r", "p", kind, status, reason, 5000, refunded, against, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void Outcomes_are_counted_by_reason_and_the_refund_rate_is_per_paid_order()
+    {
+        var counters = new LiveCommerce.Grains.Analytics.AfterSaleCounters();
+        counters.Apply(Step("c1", AfterSaleStatus.AwaitingMerchant));
+        counters.Apply(Step("c1", AfterSaleStatus.Refunded, refunded: 5000));
+        counters.Apply(Step("c2", AfterSaleStatus.AwaitingMerchant));
+        counters.Apply(Step("c2", AfterSaleStatus.InArbitration));
+        counters.Apply(Step("c2", AfterSaleStatus.Closed, against: true));
+        counters.Apply(Step("c3", AfterSaleStatus.AwaitingMerchant, reason: "not_received", kind: AfterSaleKind.RefundOnly));
+        counters.Apply(Step("c3", AfterSaleStatus.Refunded, reason: "not_received", refunded: 1200, kind: AfterSaleKind.RefundOnly));
+        counters.Apply(Step("c4", AfterSaleStatus.AwaitingMerchant, reason: "made-up"));
+
+        var rows = counters.Rows(paidOrders: 10).ToDictionary(r => r.ReasonCode);
+        Assert.Equal(["damaged", "not_received", "other"], rows.Keys);
+        Assert.Equal((2L, 1L, 1L, 1L, 5000L, 1L, 1L, 0.1), (rows["damaged"].Opened, rows["damaged"].Escalated, rows["damaged"].Refunded, rows["damaged"].Returned,
+            rows["damaged"].RefundedAmount, rows["damaged"].ClosedWithoutRefund, rows["damaged"].ArbitratedAgainstBuyer, rows["damaged"].RefundRate));
+        Assert.Equal((1L, 0L, 1200L), (rows["not_received"].Refunded, rows["not_received"].Returned, rows["not_received"].RefundedAmount));
+        Assert.Equal(1, rows["other"].Opened);
+        Assert.Equal(0, counters.Rows(paidOrders: 0).Single(r => r.ReasonCode == "damaged").RefundRate);
+    }
+}
