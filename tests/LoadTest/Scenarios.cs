@@ -71,7 +71,7 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
 
         if (Random.Shared.NextDouble() < options.RefundShare)
         {
-            await api.Send("refund", HttpMethod.Post, $"/v1/orders/{orderId}/refunds", (buyer, "buyer"),
+            await api.Send("refund", HttpMethod.Post, $"/v1/orders/{orderId}/refunds", (room.MerchantId, "merchant"),
                 new { amount = 2000, reason = "one item damaged" }, $"refund-{orderId}", ip);
         }
         if (Random.Shared.NextDouble() >= options.ShipShare) return;

@@ -2,13 +2,14 @@ using System.Security.Claims;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Orders;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveCommerce.Api.Endpoints;
 
 public static class OrderEndpoints
 {
     public sealed record PlaceOrderRequest(string? RoomId, string? ProductId, int? Quantity, string? DeviceId);
-    public sealed record ShipRequest(string? TrackingNumber);
+    public sealed record ShipRequest(string? TrackingNumber, string? Carrier);
     public sealed record RefundHttpRequest(long? Amount, string? Reason);
 
     public static void MapOrderEndpoints(this RouteGroupBuilder v1)
@@ -62,8 +63,10 @@ public static class OrderEndpoints
         orders.MapPost("/{orderId}/cancel", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
 
-        orders.MapPost("/{orderId}/ship", async (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber))).RequireAuthorization(Roles.Merchant);
+        // With a carrier code, the carrier's signed events (POST /v1/logistics/callbacks/sandbox) become the tracking history.
+        orders.MapPost("/{orderId}/ship", async Task<Ok<OrderView>> (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
+            TypedResults.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber, body?.Carrier)))
+            .RequireAuthorization(Roles.Merchant).Declares(400, 409);
 
         // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
         orders.MapPost("/{orderId}/delivery", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -77,6 +80,7 @@ public static class OrderEndpoints
         orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
 
+        // The merchant's or an admin's refund. A buyer's is refused (403 refund.after_sale_case_required): a buyer opens an after-sale case.
         orders.MapPost("/{orderId}/refunds", async (string orderId, RefundHttpRequest body, HttpContext http, IGrainFactory grains) =>
         {
             var key = http.RequireIdempotencyKey();

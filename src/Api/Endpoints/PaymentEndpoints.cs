@@ -6,7 +6,6 @@ using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Grains.Payments.Reconciliation;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace LiveCommerce.Api.Endpoints;
@@ -39,7 +38,7 @@ public static class PaymentEndpoints
             string? signature = http.Request.Headers[CallbackSignature.Header];
             if (!CallbackSignature.IsWellFormed(signature, now, SignatureTolerance))
                 return Results.Problem(statusCode: 401, title: "Missing, malformed or expired callback signature.");
-            var body = await ReadBoundedAsync(http);
+            var body = await SignedCallbacks.ReadBoundedAsync(http, MaxCallbackBytes);
             if (body is null)
                 return Results.Problem(statusCode: 413, title: "Callback too large.", detail: $"A callback body is at most {MaxCallbackBytes} bytes.");
             if (!CallbackSignature.Verify(options.Value.CallbackSecret, signature, body, now, SignatureTolerance))
@@ -100,21 +99,5 @@ public static class PaymentEndpoints
         v1.MapPost("/sandbox/payments/{paymentId}/complete", async (string paymentId, CompleteRequest? body, IGrainFactory grains) =>
             Results.Ok(await grains.Ref<ISandboxPaymentGrain>(Ids.Require(paymentId, "paymentId")).Complete(body?.Succeed ?? true, body?.Amount)))
             .RequireAuthorization(Roles.Admin).WithTags("Sandbox");
-    }
-
-    /// <summary>
-    /// Reads the body only up to <see cref="MaxCallbackBytes"/>: null when it is longer (by its Content-Length, or
-    /// once one byte more has arrived), so an anonymous caller cannot make the front door buffer megabytes.
-    /// </summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContext http)
-    {
-        if (http.Request.ContentLength > MaxCallbackBytes) return null;
-        var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (limit is { IsReadOnly: false }) limit.MaxRequestBodySize = MaxCallbackBytes + 1;
-        var buffer = new byte[MaxCallbackBytes + 1];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await http.Request.Body.ReadAsync(buffer.AsMemory(read), http.RequestAborted)) > 0) read += n;
-        return read > MaxCallbackBytes ? null : buffer[..read];
     }
 }

@@ -63,6 +63,20 @@ public static class Access
         throw DomainException.Forbidden("This order belongs to someone else.");
     }
 
+    /// <summary>The caller is <paramref name="party"/> <paramref name="id"/> itself: steps that are the party's own word (no admin stand-in).</summary>
+    public static void EnsureIs(this ClaimsPrincipal user, Party party, string id)
+    {
+        if (user.Is(party, id)) return;
+        throw DomainException.Forbidden($"Only {RoleOf(party)} {id} may do this.");
+    }
+
+    /// <summary>An after-sale case is its buyer's and its merchant's; admins (the arbiters) read every case.</summary>
+    public static void EnsureCanRead(this ClaimsPrincipal user, AfterSaleCaseView afterSale)
+    {
+        if (user.IsAdmin() || user.Is(Party.Buyer, afterSale.BuyerId) || user.Is(Party.Merchant, afterSale.MerchantId)) return;
+        throw DomainException.Forbidden("This after-sale case belongs to someone else.");
+    }
+
     /// <summary>An order's split is for its merchant and the parties in it (each in the role of its share), and admins.</summary>
     public static void EnsureCanReadSplit(this ClaimsPrincipal user, OrderView order)
     {

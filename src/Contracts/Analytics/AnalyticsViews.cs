@@ -165,7 +165,22 @@ public sealed record StreamerAnalyticsView(
     [property: Id(6)] double GpmYuan,
     [property: Id(7)] FunnelView Funnel,
     [property: Id(8)] RetentionView Retention,
-    [property: Id(9)] IReadOnlyList<RoomSummaryRow> Rooms);
+    [property: Id(9)] IReadOnlyList<RoomSummaryRow> Rooms,
+    [property: Id(10)] IReadOnlyList<AfterSaleReasonRow>? AfterSale = null);
+
+/// <summary>After-sale cases of one reason: how many opened, escalated, ended with money back (returns among them) or without.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AfterSaleReasonRow(
+    [property: Id(0)] string ReasonCode,
+    [property: Id(1)] long Opened,
+    [property: Id(2)] long Escalated,
+    [property: Id(3)] long Refunded,
+    [property: Id(4)] long Returned,
+    [property: Id(5)] long RefundedAmount,
+    [property: Id(6)] long ClosedWithoutRefund,
+    [property: Id(7)] long ArbitratedAgainstBuyer,
+    /// <summary>Cases of this reason refunded, per paid order.</summary>
+    [property: Id(8)] double RefundRate);
 
 [GenerateSerializer, Immutable]
 public sealed record MerchantAnalyticsView(
@@ -183,7 +198,8 @@ public sealed record MerchantAnalyticsView(
     [property: Id(10)] IReadOnlyList<CityRow> ByCity,
     [property: Id(11)] IReadOnlyList<BandRow> PriceBands,
     [property: Id(12)] IReadOnlyList<ProductRow> Products,
-    [property: Id(13)] IReadOnlyList<RoomSummaryRow> Rooms);
+    [property: Id(13)] IReadOnlyList<RoomSummaryRow> Rooms,
+    [property: Id(14)] IReadOnlyList<AfterSaleReasonRow>? AfterSale = null);
 
 /// <summary>One cell of the price–time–region response table.</summary>
 [GenerateSerializer, Immutable]

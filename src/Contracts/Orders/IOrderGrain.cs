@@ -43,8 +43,21 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<PaymentApplied> ApplyPaymentResult(PaymentResult result);
 
     Task<OrderView> Cancel(string buyerId);
-    Task<OrderView> Ship(string merchantId, string? trackingNumber);
+    /// <summary>Ships a paid order; with a carrier code (<see cref="Carriers"/>) its logistics events arrive on the signed callback.</summary>
+    Task<OrderView> Ship(string merchantId, string? trackingNumber, string? carrier = null);
     Task<OrderView> MarkDelivered();
+
+    /// <summary>A carrier's event for this order's parcel: kept in the tracking history; <c>delivered</c> starts the auto-confirm clock. Idempotent by event id.</summary>
+    Task<OrderView> ApplyLogisticsEvent(LogisticsEvent logisticsEvent);
+
+    /// <summary>Admits an after-sale case (one open per order) and opens it; the same Idempotency-Key returns the same case.</summary>
+    Task<AfterSaleCaseView> OpenAfterSale(AfterSaleRequest request);
+
+    /// <summary>
+    /// Closes the order's open case <paramref name="caseId"/>, refunding <paramref name="amount"/> (at most what remains
+    /// refundable) through the escrow and split machinery. Idempotent by case id.
+    /// </summary>
+    Task<AfterSaleSettled> SettleAfterSale(string caseId, long amount, string reason);
     Task<OrderView> ConfirmReceipt(string buyerId);
 
     /// <summary>Confirms the order if its auto-confirm deadline has passed; called by the deadline scheduler.</summary>
@@ -171,7 +184,43 @@ public sealed record OrderView(
     [property: Id(24)] IReadOnlyList<RefundView> Refunds,
     [property: Id(25)] IReadOnlyList<RiskDecisionView> RiskDecisions,
     [property: Id(26)] bool OnHold,
-    [property: Id(27)] DateTimeOffset? AutoConfirmAt);
+    [property: Id(27)] DateTimeOffset? AutoConfirmAt,
+    // Ids from 40: shipping and after-sale facts (the address snapshot is added beside them by another change).
+    [property: Id(40)] string? Carrier = null,
+    [property: Id(41)] IReadOnlyList<TrackingEventView>? Tracking = null,
+    [property: Id(42)] string? OpenAfterSaleCaseId = null,
+    [property: Id(43)] IReadOnlyList<string>? AfterSaleCaseIds = null);
+
+/// <summary>Carriers the platform takes logistics events from (the sandbox carrier signs its callbacks like the sandbox gateway).</summary>
+public static class Carriers
+{
+    public const string Sandbox = "sandbox";
+    public static readonly IReadOnlyList<string> All = [Sandbox, "sf", "yto", "zto", "sto", "jd", "ems"];
+
+    public static bool IsKnown(string? code) => code is not null && All.Contains(code);
+}
+
+public enum LogisticsStatus { InTransit = 0, OutForDelivery = 1, Delivered = 2, Exception = 3 }
+
+/// <summary>One event of a parcel as the carrier reported it (signature-checked by the front door).</summary>
+[GenerateSerializer, Immutable]
+public sealed record LogisticsEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string Carrier,
+    [property: Id(2)] string TrackingNumber,
+    [property: Id(3)] LogisticsStatus Status,
+    [property: Id(4)] DateTimeOffset OccurredAt,
+    [property: Id(5)] string? Location,
+    [property: Id(6)] string? Detail);
+
+[GenerateSerializer, Immutable]
+public sealed record TrackingEventView(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] LogisticsStatus Status,
+    [property: Id(2)] DateTimeOffset OccurredAt,
+    [property: Id(3)] DateTimeOffset ReceivedAt,
+    [property: Id(4)] string? Location,
+    [property: Id(5)] string? Detail);
 
 [GenerateSerializer, Immutable]
 public sealed record PaymentStarted(
@@ -221,7 +270,7 @@ public sealed record PaymentApplied(
     [property: Id(0)] PaymentApplyOutcome Outcome,
     [property: Id(1)] OrderView? Order);
 
-public enum RefundInitiator { Buyer = 0, Merchant = 1, Admin = 2, System = 3 }
+public enum RefundInitiator { Buyer = 0, Merchant = 1, Admin = 2, System = 3, AfterSaleCase = 4 }
 
 [GenerateSerializer, Immutable]
 public sealed record RefundRequest(

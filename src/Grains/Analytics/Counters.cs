@@ -126,6 +126,7 @@ public sealed class RecentKeys
         OrderEvent o when o.Kind == OrderEventKind.Refunded => $"{o.OrderId}:{o.Kind}:{o.RefundAmount}:{o.At.UtcTicks}",
         OrderEvent o => $"{o.OrderId}:{o.Kind}",
         ViewerJoined v => $"view:{v.ViewerId}:{v.At.UtcTicks}",
+        AfterSaleCaseChanged c => $"{c.CaseId}:{c.Status}",
         _ => e.ToString(),
     };
 }

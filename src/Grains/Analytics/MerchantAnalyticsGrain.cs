@@ -14,6 +14,8 @@ public sealed class MerchantAnalyticsState
     [Id(1)] public Dictionary<string, DateTimeOffset> Rooms { get; set; } = [];
     [Id(2)] public RecentKeys Recent { get; set; } = new();
     [Id(3)] public DateTimeOffset? RebuiltAt { get; set; }
+    /// <summary>By reason; kept by a rebuild (which replays orders only).</summary>
+    [Id(4)] public AfterSaleCounters AfterSale { get; set; } = new();
 }
 
 /// <summary>
@@ -31,6 +33,11 @@ public sealed class MerchantAnalyticsGrain(
 
     protected override bool Apply(DomainEvent item)
     {
+        if (item is AfterSaleCaseChanged c && S.Recent.Add(RecentKeys.Of(c)))
+        {
+            S.AfterSale.Apply(c);
+            return true;
+        }
         if (item is not OrderEvent o || !S.Recent.Add(RecentKeys.Of(o))) return false;
         ApplyOrder(o);
         return true;
@@ -48,7 +55,8 @@ public sealed class MerchantAnalyticsGrain(
         var roomIds = S.Rooms.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Select(r => r.Key).ToList();
         var rooms = await Task.WhenAll(roomIds.Select(id => GrainFactory.Ref<IRoomAnalyticsGrain>(id).GetReport()));
         var retention = await RetentionReader.ReadAsync(GrainFactory, RetentionScope.Merchant, MerchantId);
-        return Reports.Merchant(MerchantId, S.Orders, rooms, Reports.Retention(retention, Options.RepurchaseWindow));
+        return Reports.Merchant(MerchantId, S.Orders, rooms, Reports.Retention(retention, Options.RepurchaseWindow))
+            with { AfterSale = S.AfterSale.Rows(S.Orders.Total.Paid) };
     }
 
     public async Task Rebuild(RebuildBatch batch)

@@ -24,6 +24,8 @@ public sealed class StreamerAnalyticsState
     [Id(2)] public Dictionary<string, RoomSummary> Rooms { get; set; } = [];
     [Id(3)] public RecentKeys Recent { get; set; } = new();
     [Id(4)] public DateTimeOffset? RebuiltAt { get; set; }
+    /// <summary>By reason; kept by a rebuild (which replays orders only).</summary>
+    [Id(5)] public AfterSaleCounters AfterSale { get; set; } = new();
 }
 
 /// <summary>Analytics of one streamer over all its rooms, fed by the streamer's event stream (key: streamer id).</summary>
@@ -46,6 +48,9 @@ public sealed class StreamerAnalyticsGrain(
                 return true;
             case OrderEvent o when S.Recent.Add(RecentKeys.Of(o)):
                 ApplyOrder(o);
+                return true;
+            case AfterSaleCaseChanged c when S.Recent.Add(RecentKeys.Of(c)):
+                S.AfterSale.Apply(c);
                 return true;
             default:
                 return false;
@@ -84,7 +89,8 @@ public sealed class StreamerAnalyticsGrain(
         var rooms = S.Rooms.OrderByDescending(r => r.Value.LastAt).ThenBy(r => r.Key, StringComparer.Ordinal)
             .Select(r => new RoomSummaryRow(r.Key, r.Value.Views, r.Value.Paid, r.Value.Gmv, Reports.Gpm(r.Value.Gmv, r.Value.Views))).ToList();
         return new StreamerAnalyticsView(StreamerId, views, t.Gmv, t.RefundedAmount, t.Gmv - t.RefundedAmount, Reports.Gpm(t.Gmv, views),
-            Math.Round(Reports.Gpm(t.Gmv, views) / 100, 4), Reports.Funnel(views, t), Reports.Retention(retention, Options.RepurchaseWindow), rooms);
+            Math.Round(Reports.Gpm(t.Gmv, views) / 100, 4), Reports.Funnel(views, t), Reports.Retention(retention, Options.RepurchaseWindow), rooms,
+            S.AfterSale.Rows(t.Paid));
     }
 
     public async Task Rebuild(RebuildBatch batch)

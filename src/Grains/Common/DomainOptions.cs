@@ -43,6 +43,34 @@ public sealed class OrderPolicy
     public TimeSpan IdleActivationAge { get; set; } = TimeSpan.FromMinutes(2);
 }
 
+/// <summary>After-sale cases (<c>LiveCommerce:AfterSale</c>): every deadline is an operator setting.</summary>
+public sealed class AfterSalePolicy
+{
+    public const string Section = "LiveCommerce:AfterSale";
+
+    /// <summary>The merchant answers a new case within this long, or it is approved automatically.</summary>
+    public TimeSpan MerchantAnswerWindow { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>An approved return must be shipped back within this long, or the case closes without a refund.</summary>
+    public TimeSpan ReturnShipWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The merchant confirms a returned parcel within this long of the buyer shipping it, or receipt is confirmed
+    /// automatically and the refund runs (the return leg has no logistics events yet, so the clock starts at shipping).
+    /// </summary>
+    public TimeSpan ReturnReceiptWindow { get; set; } = TimeSpan.FromDays(10);
+
+    /// <summary>A rejected case (or an unanswered partial offer) waits this long for the buyer before it closes.</summary>
+    public TimeSpan BuyerAnswerWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Most cases one order may have over its life (each closed before the next opens).</summary>
+    public int MaxCasesPerOrder { get; set; } = 5;
+
+    public int MaxEvidence { get; set; } = 9;
+    public int MaxEvidenceUrlLength { get; set; } = 512;
+    public int MaxDescriptionLength { get; set; } = 1000;
+}
+
 /// <summary>Live-room behaviour (<c>LiveCommerce:Rooms</c>).</summary>
 public sealed class RoomSettings
 {

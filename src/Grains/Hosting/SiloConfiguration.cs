@@ -147,6 +147,7 @@ public static class SiloConfiguration
     public static IServiceCollection AddLiveCommerceDomain(this IServiceCollection services, LiveCommerceOptions options)
     {
         services.AddOptions<OrderPolicy>().BindConfiguration(OrderPolicy.Section);
+        services.AddOptions<AfterSalePolicy>().BindConfiguration(AfterSalePolicy.Section);
         services.AddOptions<RoomSettings>().BindConfiguration(RoomSettings.Section);
         services.AddOptions<Rooms.Channel.RoomChannelSettings>().BindConfiguration(Rooms.Channel.RoomChannelSettings.Section);
         services.AddOptions<TrafficSettings>().BindConfiguration(TrafficSettings.Section);

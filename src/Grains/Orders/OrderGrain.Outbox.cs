@@ -22,16 +22,6 @@ public sealed partial class OrderGrain
         if (kind is { } k) _ = PublishAsync(k);
     }
 
-    private void Enqueue(OutboxKind kind, string channel, long amount = 0, string? paymentId = null, string? refundId = null, DateTimeOffset? at = null, string? note = null) =>
-        S.Outbox.Add(new OutboxItem { Id = ++S.OutboxSequence, Kind = kind, Channel = channel, Amount = amount, PaymentId = paymentId, RefundId = refundId, At = at, Note = note });
-
-    private void EnqueuePosting(SplitLine line, PostingKind kind, long amount, DateTimeOffset at)
-    {
-        line.Sequence++;
-        var posting = new AccountPosting($"{OrderId}:{line.AccountId}:{line.Sequence}", OrderId, kind, amount, at, line.Sequence, line.BasisPoints);
-        S.Outbox.Add(new OutboxItem { Id = ++S.OutboxSequence, Kind = OutboxKind.AccountPosting, Channel = "account:" + line.AccountId, AccountId = line.AccountId, Posting = posting, Amount = amount });
-    }
-
     /// <summary>
     /// Delivers owed calls: channels in parallel, each channel in order, stopping a channel at its first failure.
     /// Delivered items leave the outbox in memory; the next state write records that (redelivery after a crash
@@ -43,10 +33,10 @@ public sealed partial class OrderGrain
         _delivering = true;
         try
         {
-            var channels = S.Outbox.GroupBy(i => i.Channel).Select(g => g.OrderBy(i => i.Id).ToList()).ToList();
+            var channels = S.Outbox.GroupBy(i => i.Channel).Select(g => g.OrderBy(i => i.Seq).ToList()).ToList();
             var delivered = await Task.WhenAll(channels.Select(DeliverChannelAsync));
             var done = delivered.SelectMany(d => d).ToHashSet();
-            S.Outbox.RemoveAll(i => done.Contains(i.Id));
+            S.Outbox.RemoveAll(i => done.Contains(i.Seq));
         }
         finally
         {
@@ -55,7 +45,7 @@ public sealed partial class OrderGrain
         if (S.Outbox.Count > 0) ScheduleOutboxRetry(TimeSpan.FromSeconds(2));
     }
 
-    private async Task<List<int>> DeliverChannelAsync(List<OutboxItem> items)
+    private async Task<List<int>> DeliverChannelAsync(List<OrderMessage> items)
     {
         var done = new List<int>();
         foreach (var item in items)
@@ -63,37 +53,37 @@ public sealed partial class OrderGrain
             try
             {
                 await DeliverAsync(item);
-                done.Add(item.Id);
+                done.Add(item.Seq);
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Order {OrderId}: delivering {Kind} on {Channel} failed; will retry", OrderId, item.Kind, item.Channel);
+                logger.LogWarning(e, "Order {OrderId}: delivering {Kind} on {Channel} failed; will retry", OrderId, item.GetType().Name, item.Channel);
                 break;
             }
         }
         return done;
     }
 
-    private Task DeliverAsync(OutboxItem item) => item.Kind switch
+    private Task DeliverAsync(OrderMessage message) => message switch
     {
-        OutboxKind.AccountPosting => GrainFactory.Ref<ISettlementAccountGrain>(item.AccountId!).Apply(item.Posting!),
-        OutboxKind.RoomCommit => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).Commit(OrderId, item.Amount),
-        OutboxKind.RoomRelease => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).Release(OrderId),
-        OutboxKind.RoomReturnSold => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).ReturnSold(OrderId, S.ProductId, S.Quantity, item.Amount),
-        OutboxKind.BuyerRecordPurchase => GrainFactory.Ref<IBuyerGrain>(S.BuyerId).RecordPurchase(OrderId, item.Amount, item.At!.Value),
-        OutboxKind.GatewayRefund => gateway.Refund(item.PaymentId!, item.RefundId!, item.Amount),
-        OutboxKind.ScheduleAutoConfirm => GrainFactory.Ref<IAutoConfirmBucketGrain>(AutoConfirmBuckets.KeyFor(item.At!.Value)).Schedule(OrderId, item.At!.Value),
-        OutboxKind.ReviewQueueAdd => GrainFactory.Ref<IRiskReviewQueueGrain>(RiskKey).Add(new ReviewItem(OrderId, S.MerchantId, S.BuyerId, item.Amount,
-            S.RiskDecisions.Where(d => d.Verdict == RiskVerdict.Review).SelectMany(d => d.Reasons).ToList(), item.At!.Value, null, null, null)),
-        OutboxKind.ReviewQueueDecided => GrainFactory.Ref<IRiskReviewQueueGrain>(RiskKey).MarkDecided(OrderId,
-            Enum.Parse<ReviewDecision>(item.Note!.Split('|')[0]), item.Note.Split('|')[1], item.At!.Value),
-        OutboxKind.RiskCountPaid => Task.WhenAll(
-            scopeCounts.RecordPaid("room:" + S.RoomId, OrderId, item.At!.Value),
-            scopeCounts.RecordPaid("merchant:" + S.MerchantId, OrderId, item.At!.Value)),
-        OutboxKind.RiskCountRefunded => Task.WhenAll(
-            scopeCounts.RecordRefunded("room:" + S.RoomId, OrderId, item.At!.Value),
-            scopeCounts.RecordRefunded("merchant:" + S.MerchantId, OrderId, item.At!.Value)),
-        _ => throw new ArgumentOutOfRangeException(nameof(item), item.Kind, null),
+        PostToAccount m => GrainFactory.Ref<ISettlementAccountGrain>(m.AccountId).Apply(m.Posting),
+        CommitRoomSale m => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).Commit(OrderId, m.Amount),
+        ReleaseRoomStock => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).Release(OrderId),
+        ReturnSoldStock m => GrainFactory.Ref<ILiveRoomGrain>(S.RoomId).ReturnSold(OrderId, S.ProductId, S.Quantity, m.Amount),
+        RecordBuyerPurchase m => GrainFactory.Ref<IBuyerGrain>(S.BuyerId).RecordPurchase(OrderId, m.Amount, m.At),
+        RefundAtGateway m => gateway.Refund(m.PaymentId, m.RefundId, m.Amount),
+        ScheduleAutoConfirm m => GrainFactory.Ref<IAutoConfirmBucketGrain>(AutoConfirmBuckets.KeyFor(m.At)).Schedule(OrderId, m.At),
+        AddToReviewQueue m => GrainFactory.Ref<IRiskReviewQueueGrain>(RiskKey).Add(new ReviewItem(OrderId, S.MerchantId, S.BuyerId, m.Amount,
+            S.RiskDecisions.Where(d => d.Verdict == RiskVerdict.Review).SelectMany(d => d.Reasons).ToList(), m.At, null, null, null)),
+        MarkReviewDecided m => GrainFactory.Ref<IRiskReviewQueueGrain>(RiskKey).MarkDecided(OrderId, m.Decision, m.AdminId, m.At),
+        CountPaidForRisk m => Task.WhenAll(
+            scopeCounts.RecordPaid("room:" + S.RoomId, OrderId, m.At),
+            scopeCounts.RecordPaid("merchant:" + S.MerchantId, OrderId, m.At)),
+        CountRefundedForRisk m => Task.WhenAll(
+            scopeCounts.RecordRefunded("room:" + S.RoomId, OrderId, m.At),
+            scopeCounts.RecordRefunded("merchant:" + S.MerchantId, OrderId, m.At)),
+        OpenAfterSaleCase m => GrainFactory.Ref<IAfterSaleCaseGrain>(m.Opening.CaseId).Open(m.Opening),
+        _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, null),
     };
 
     private void ScheduleOutboxRetry(TimeSpan delay)

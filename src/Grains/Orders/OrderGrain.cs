@@ -15,9 +15,9 @@ using Orleans.Storage;
 namespace LiveCommerce.Grains.Orders;
 
 /// <summary>
-/// One order: the escrow state machine and the order's split-payment state. Every state change is persisted
-/// together with the calls it owes other grains (the outbox) before anyone is told it happened; the outbox is then
-/// delivered, and redelivered after a crash, to receivers that are all idempotent.
+/// One order: loads it, runs the placement hot path, and drives its state machine (<see cref="OrderLifecycle"/>).
+/// Every state change is persisted together with the calls it owes other grains (the outbox) before anyone is told
+/// it happened; the outbox is then delivered, and redelivered after a crash, to receivers that are all idempotent.
 /// </summary>
 /// <remarks>
 /// Placed on the silo whose gateway took the request: the front door spreads its requests over the gateways, so
@@ -29,6 +29,7 @@ public sealed partial class OrderGrain(
     IPaymentGateway gateway,
     IRoomStockLedger stockLedger,
     IOptions<OrderPolicy> orderPolicy,
+    IOptions<AfterSalePolicy> afterSalePolicy,
     BusinessCalendar calendar,
     Risk.ScopeCounts scopeCounts,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
@@ -37,11 +38,13 @@ public sealed partial class OrderGrain(
     private readonly OrderPolicy _policy = orderPolicy.Value;
     private IGrainTimer? _outboxRetry;
     private LazyGrainState<OrderState>? _persisted;
+    private OrderLifecycle? _lifecycle;
     private Task? _loading;
 
     /// <summary>The order's own record (state name "order"), read by <see cref="EnsureLoadedAsync"/>.</summary>
     private LazyGrainState<OrderState> persisted => _persisted ??= new(orderStorage, "order", this.GetGrainId());
     private OrderState S => persisted.State;
+    private OrderLifecycle Life => _lifecycle ??= new OrderLifecycle(OrderId, S, _policy);
     private string OrderId => this.GetPrimaryKeyString();
 
     /// <summary>
@@ -131,18 +134,14 @@ public sealed partial class OrderGrain(
         var found = await stockLedger.FindByOrderAsync(OrderId);
         if (found is null) return;
         await persisted.ReadStateAsync();
+        Life.UpgradeLegacyOutbox();
         if (S.Outbox.Count > 0) ScheduleOutboxRetry(TimeSpan.FromMilliseconds(100));
         if (S.Exists || found.Line.Seed is not { } json) return;
         var line = found.Line;
         Adopt(found.RoomId, line, OrderSeedCodec.Read(json));
         // A line released without the order ever writing its state: the room gave the stock back on its own sweep
         // (an expiry the order agreed to is written by the order first), so the order is an expired one.
-        if (line.Status == StockLineStatus.Released)
-        {
-            S.Status = OrderStatus.Cancelled;
-            S.CancelReason = CancelReason.PaymentExpired;
-            S.CancelledAt = line.ExpiresAt;
-        }
+        if (line.Status == StockLineStatus.Released) Life.AdoptReleasedLine(line.ExpiresAt);
     }
 
     /// <summary>The state of a just-placed order: its stock line and its completed seed.</summary>
@@ -176,7 +175,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Get()
     {
-        RequireExists();
+        Life.RequireExists();
         return View();
     }
 
@@ -184,16 +183,10 @@ public sealed partial class OrderGrain(
 
     public async Task<PaymentStarted> StartPayment(string buyerId)
     {
-        RequireExists();
-        RequireBuyer(buyerId);
-        if (S.Status == OrderStatus.PendingPayment && clock.GetUtcNow() >= S.PaymentDeadline)
-        {
-            Expire();
-            Enqueue(OutboxKind.RoomRelease, "room");
-            await CommitAsync(OrderEventKind.Cancelled);
-        }
-        if (S.Status != OrderStatus.PendingPayment)
-            throw DomainException.Conflict("order.not_payable", $"The order is {S.Status}; only a pending order can be paid.", S.Status.ToString());
+        Life.RequireExists();
+        Life.RequireBuyer(buyerId);
+        if (Life.ExpireIfDue(clock.GetUtcNow(), releaseStock: true)) await CommitAsync(OrderEventKind.Cancelled);
+        Life.RequirePayable();
 
         var open = S.Payments.LastOrDefault(p => p.Status == AttemptStatus.Open);
         if (open is null)
@@ -271,9 +264,7 @@ public sealed partial class OrderGrain(
         // the provider captured another amount than asked. The payment is returned in full.
         var outcome = match == PaymentMatch.CapturedOtherAmount ? PaymentApplyOutcome.RefundedAmountMismatch
             : S.Status == OrderStatus.Cancelled ? PaymentApplyOutcome.RefundedCancelledOrder : PaymentApplyOutcome.RefundedDuplicate;
-        attempt.RefundedInFull = true;
-        S.ExtraPaymentsRefunded = checked(S.ExtraPaymentsRefunded + captured);
-        Enqueue(OutboxKind.GatewayRefund, "gateway", amount: captured, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
+        Life.RefundUnkeptPayment(attempt, captured);
         await CommitAsync(null);
         logger.LogInformation("Order {OrderId}: payment {PaymentId} of {Captured} arrived while {Status} ({Outcome}); refunded in full",
             OrderId, attempt.PaymentId, captured, S.Status, outcome);
@@ -290,65 +281,16 @@ public sealed partial class OrderGrain(
 
     private async Task ApplyPaidAsync(PaymentAttempt attempt, RiskAssessment risk, DateTimeOffset now)
     {
-        S.PaidAmount = attempt.Captured;
-        if (risk.Verdict == RiskVerdict.Reject)
-        {
-            // Rejected when the money arrives: the order is cancelled, its units go back and the payment is returned.
-            S.PaidAmount = 0;
-            S.Status = OrderStatus.Cancelled;
-            S.CancelledAt = now;
-            S.CancelReason = CancelReason.RiskRejected;
-            S.RiskDecisions.Add(Decision(risk, "payment", now));
-            attempt.RefundedInFull = true;
-            S.ExtraPaymentsRefunded = checked(S.ExtraPaymentsRefunded + attempt.Captured);
-            Enqueue(OutboxKind.RoomRelease, "room");
-            Enqueue(OutboxKind.GatewayRefund, "gateway", amount: attempt.Captured, paymentId: attempt.PaymentId, refundId: $"rf-{attempt.PaymentId}-full");
-            await CommitAsync(OrderEventKind.Cancelled);
-            await ReportAsync(risk, "payment", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
-            return;
-        }
-
-        S.PaidPaymentId = attempt.PaymentId;
-        S.PaidAt = now;
-        S.Status = OrderStatus.Paid;
-        S.RiskDecisions.Add(Decision(risk, "payment", now));
-        // Review at placement or at payment: the money stays in escrow on hold until an admin decides.
-        S.OnHold = S.RiskDecisions.Any(d => d.Verdict == RiskVerdict.Review && d.Stage is "placement" or "payment");
-        if (S.OnHold) Enqueue(OutboxKind.ReviewQueueAdd, "review", amount: S.PaidAmount, at: now);
-
-        var parts = SplitCalculator.Split(S.PaidAmount, S.Plan!);
-        S.Lines = S.Plan!.Shares.Select((share, i) => new SplitLine
-        {
-            Role = share.Role,
-            AccountId = share.AccountId,
-            Level = share.Level,
-            BasisPoints = share.BasisPoints,
-            Amount = parts[i],
-            Status = S.OnHold ? ShareStatus.OnHold : ShareStatus.Pending,
-        }).ToList();
-
-        Enqueue(OutboxKind.RoomCommit, "room", amount: S.PaidAmount);
-        foreach (var line in S.Lines.Where(l => l.Amount > 0))
-            EnqueuePosting(line, S.OnHold ? PostingKind.CreditOnHold : PostingKind.CreditPending, line.Amount, now);
-        Enqueue(OutboxKind.BuyerRecordPurchase, "buyer", amount: S.PaidAmount, at: now);
-        Enqueue(OutboxKind.RiskCountPaid, "risk", at: now);
-        await CommitAsync(OrderEventKind.Paid);
+        var published = Life.Pay(attempt, Decision(risk, "payment", now), now);
+        await CommitAsync(published);
         await ReportAsync(risk, "payment", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
     }
 
-    // ---- lifecycle --------------------------------------------------------------------------------
+    // ---- lifecycle (the rules are OrderLifecycle's; the grain persists, delivers and publishes) -------------
 
     public async Task<OrderView> Cancel(string buyerId)
     {
-        RequireExists();
-        RequireBuyer(buyerId);
-        if (S.Status == OrderStatus.Cancelled) return View();
-        RequireStatus("cancel", OrderStatus.PendingPayment);
-        S.Status = OrderStatus.Cancelled;
-        S.CancelledAt = clock.GetUtcNow();
-        S.CancelReason = CancelReason.BuyerCancelled;
-        Enqueue(OutboxKind.RoomRelease, "room");
-        await CommitAsync(OrderEventKind.Cancelled);
+        if (Life.Cancel(buyerId, clock.GetUtcNow())) await CommitAsync(OrderEventKind.Cancelled);
         return View();
     }
 
@@ -356,232 +298,84 @@ public sealed partial class OrderGrain(
     {
         if (!S.Exists) return true; // a reservation whose order was never recorded: nothing will pay for it
         if (S.Status == OrderStatus.Cancelled) return true;
-        if (S.Status != OrderStatus.PendingPayment || clock.GetUtcNow() < S.PaymentDeadline) return false;
-        Expire(); // the room releases the units itself once this returns
+        // The room releases the units itself once this returns.
+        if (!Life.ExpireIfDue(clock.GetUtcNow(), releaseStock: false)) return false;
         await CommitAsync(OrderEventKind.Cancelled);
         return true;
     }
 
-    private void Expire()
+    public async Task<OrderView> Ship(string merchantId, string? trackingNumber, string? carrier = null)
     {
-        S.Status = OrderStatus.Cancelled;
-        S.CancelledAt = clock.GetUtcNow();
-        S.CancelReason = CancelReason.PaymentExpired;
-    }
-
-    public async Task<OrderView> Ship(string merchantId, string? trackingNumber)
-    {
-        RequireExists();
-        if (merchantId != S.MerchantId) throw DomainException.Forbidden("Only the order's merchant can ship it.");
-        if (trackingNumber is not null) Text.Require(trackingNumber, "trackingNumber", 64);
-        RequireStatus("ship", OrderStatus.Paid);
-        var now = clock.GetUtcNow();
-        S.Status = OrderStatus.Shipped;
-        S.ShippedAt = now;
-        S.TrackingNumber = trackingNumber;
-        S.AutoConfirmAt = now + _policy.AutoConfirmAfterShipping;
-        Enqueue(OutboxKind.ScheduleAutoConfirm, "scheduler", at: S.AutoConfirmAt);
+        Life.Ship(merchantId, trackingNumber, carrier, clock.GetUtcNow());
         await CommitAsync(OrderEventKind.Shipped);
         return View();
     }
 
     public async Task<OrderView> MarkDelivered()
     {
-        RequireExists();
-        RequireStatus("mark delivered", OrderStatus.Shipped);
-        var now = clock.GetUtcNow();
-        S.Status = OrderStatus.Delivered;
-        S.DeliveredAt = now;
-        S.AutoConfirmAt = now + _policy.AutoConfirmAfterDelivery;
-        Enqueue(OutboxKind.ScheduleAutoConfirm, "scheduler", at: S.AutoConfirmAt);
+        Life.MarkDelivered(clock.GetUtcNow());
         await CommitAsync(OrderEventKind.Delivered);
+        return View();
+    }
+
+    public async Task<OrderView> ApplyLogisticsEvent(LogisticsEvent logisticsEvent)
+    {
+        var (changed, published) = Life.ApplyLogistics(logisticsEvent, clock.GetUtcNow());
+        if (changed) await CommitAsync(published);
         return View();
     }
 
     public async Task<OrderView> ConfirmReceipt(string buyerId)
     {
-        RequireExists();
-        RequireBuyer(buyerId);
-        RequireStatus("confirm", OrderStatus.Shipped, OrderStatus.Delivered);
-        await ConfirmAsync();
+        Life.ConfirmReceipt(buyerId, clock.GetUtcNow());
+        await CommitAsync(OrderEventKind.Confirmed);
         return View();
     }
 
     public async Task<OrderView> AutoConfirmIfDue()
     {
-        RequireExists();
-        if (S.Status is OrderStatus.Shipped or OrderStatus.Delivered && S.AutoConfirmAt is { } due && clock.GetUtcNow() >= due)
-            await ConfirmAsync();
+        if (Life.AutoConfirmIfDue(clock.GetUtcNow())) await CommitAsync(OrderEventKind.Confirmed);
         return View();
-    }
-
-    private async Task ConfirmAsync()
-    {
-        var now = clock.GetUtcNow();
-        S.Status = OrderStatus.Confirmed;
-        S.ConfirmedAt = now;
-        S.AutoConfirmAt = null;
-        foreach (var line in S.Lines.Where(l => l.Remaining > 0))
-            EnqueuePosting(line, PostingKind.Confirm, line.Remaining, now);
-        MaybeSettled(now);
-        await CommitAsync(OrderEventKind.Confirmed);
     }
 
     public async Task MarkShareSettled(string accountId, string batchId, DateTimeOffset settledAt)
     {
-        if (!S.Exists) return;
-        var line = S.Lines.FirstOrDefault(l => l.AccountId == accountId);
-        if (line is null || line.Status == ShareStatus.Settled) return;
-        line.Status = ShareStatus.Settled;
-        line.BatchId = batchId;
-        var wasSettled = S.Status == OrderStatus.Settled;
-        MaybeSettled(settledAt);
+        var (changed, becameSettled) = Life.ShareSettled(accountId, batchId, settledAt);
+        if (!changed) return;
         await persisted.WriteStateAsync();
-        if (!wasSettled && S.Status == OrderStatus.Settled) await PublishAsync(OrderEventKind.Settled);
+        if (becameSettled) await PublishAsync(OrderEventKind.Settled);
     }
 
-    private void MaybeSettled(DateTimeOffset at)
-    {
-        if (S.Status != OrderStatus.Confirmed) return;
-        if (S.Lines.All(l => l.Remaining == 0 || l.Status == ShareStatus.Settled))
-        {
-            S.Status = OrderStatus.Settled;
-            S.SettledAt = at;
-        }
-    }
-
-    // ---- refunds and review -----------------------------------------------------------------------
+    // ---- refunds, review and after-sale -------------------------------------------------------
 
     public async Task<OrderView> Refund(RefundRequest request)
     {
-        RequireExists();
-        Ids.Require(request.RefundKey, "refundKey");
-        var reason = Text.Require(request.Reason, "reason", 200);
-        if (request.Amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
-        switch (request.Initiator)
-        {
-            case RefundInitiator.Buyer when request.ActorId != S.BuyerId:
-                throw DomainException.Forbidden("A buyer can refund only its own orders.");
-            case RefundInitiator.Merchant when request.ActorId != S.MerchantId:
-                throw DomainException.Forbidden("A merchant can refund only its own orders.");
-        }
-
-        var existing = S.Refunds.FirstOrDefault(r => r.RefundKey == request.RefundKey);
-        if (existing is not null)
-        {
-            if (existing.Amount == request.Amount) return View();
-            throw DomainException.Conflict("idempotency.key_reused", "This refund key was already used for another amount.");
-        }
-        if (S.Status == OrderStatus.PendingPayment)
-            throw DomainException.Conflict("order.unpaid", "An unpaid order has nothing to refund; cancel it instead.", S.Status.ToString());
-        if (S.Status is OrderStatus.Cancelled or OrderStatus.Refunded)
-            throw DomainException.Conflict("order.not_refundable", $"The order is {S.Status}.", S.Status.ToString());
-
-        var now = clock.GetUtcNow();
-        if (request.Initiator == RefundInitiator.Buyer && S.Status is OrderStatus.Delivered or OrderStatus.Confirmed or OrderStatus.Settled)
-        {
-            var from = S.DeliveredAt ?? S.ConfirmedAt ?? S.ShippedAt ?? now;
-            if (now > from + _policy.ReturnWindow)
-                throw DomainException.Conflict("order.return_window_closed",
-                    $"Returns close {_policy.ReturnWindow.TotalDays:0} days after delivery.", S.Status.ToString());
-        }
-
-        var remaining = S.PaidAmount - S.RefundedAmount;
-        if (request.Amount > remaining)
-            throw DomainException.Invalid("amount", $"amount {request.Amount} exceeds the {remaining} fen that remain refundable.");
-
-        ApplyRefund(request.RefundKey, request.Amount, reason, request.Initiator, request.ActorId, now);
-        await CommitAsync(OrderEventKind.Refunded);
+        if (Life.Refund(request, clock.GetUtcNow())) await CommitAsync(OrderEventKind.Refunded);
         return View();
-    }
-
-    private void ApplyRefund(string refundKey, long amount, string reason, RefundInitiator initiator, string actorId, DateTimeOffset now)
-    {
-        var seller = S.Lines.FindIndex(l => l.Role == PartyRole.Seller);
-        var parts = SplitCalculator.AllocateRefund(amount, S.Lines.Select(l => l.Remaining).ToList(), seller);
-        var afterSettlement = false;
-        for (var i = 0; i < S.Lines.Count; i++)
-        {
-            if (parts[i] == 0) continue;
-            var line = S.Lines[i];
-            afterSettlement |= line.Status == ShareStatus.Settled;
-            line.Refunded = checked(line.Refunded + parts[i]);
-            if (line.Remaining == 0 && line.Status != ShareStatus.Settled) line.Status = ShareStatus.Reversed;
-            EnqueuePosting(line, PostingKind.Refund, parts[i], now);
-        }
-        var refundId = $"rf-{OrderId}-{S.Refunds.Count + 1}";
-        S.Refunds.Add(new OrderRefund
-        {
-            RefundId = refundId,
-            RefundKey = refundKey,
-            Amount = amount,
-            Reason = reason,
-            Initiator = initiator,
-            ActorId = actorId,
-            At = now,
-            AfterSettlement = afterSettlement,
-        });
-        S.RefundedAmount = checked(S.RefundedAmount + amount);
-        Enqueue(OutboxKind.GatewayRefund, "gateway", amount: amount, paymentId: S.PaidPaymentId, refundId: refundId);
-        Enqueue(OutboxKind.RiskCountRefunded, "risk", at: now);
-
-        if (S.RefundedAmount == S.PaidAmount)
-        {
-            if (S.ShippedAt is null) Enqueue(OutboxKind.RoomReturnSold, "room", amount: S.PaidAmount);
-            S.Status = OrderStatus.Refunded;
-            S.AutoConfirmAt = null;
-            S.OnHold = false;
-        }
     }
 
     public async Task<OrderView> ResolveReview(ReviewResolution resolution)
     {
-        RequireExists();
-        if (!S.OnHold) throw DomainException.Conflict("order.not_on_hold", "The order's money is not on hold.", S.Status.ToString());
-        var now = clock.GetUtcNow();
-        var note = resolution.Note is null ? "" : ": " + resolution.Note;
-        if (resolution.Decision == ReviewDecision.Release)
-        {
-            foreach (var line in S.Lines.Where(l => l.Status == ShareStatus.OnHold))
-            {
-                line.Status = ShareStatus.Pending;
-                EnqueuePosting(line, PostingKind.ReleaseHold, line.Remaining, now);
-            }
-            S.OnHold = false;
-            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Allow, [$"review.released by {resolution.AdminId}{note}"], "review", now));
-            Enqueue(OutboxKind.ReviewQueueDecided, "review", at: now, note: $"{ReviewDecision.Release}|{resolution.AdminId}");
-            await CommitAsync(null);
-        }
-        else
-        {
-            S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Reject, [$"review.rejected by {resolution.AdminId}{note}"], "review", now));
-            ApplyRefund($"review-reject-{S.Refunds.Count + 1}", S.PaidAmount - S.RefundedAmount, "rejected by risk review",
-                RefundInitiator.System, resolution.AdminId, now);
-            S.CancelReason = CancelReason.RiskRejected;
-            Enqueue(OutboxKind.ReviewQueueDecided, "review", at: now, note: $"{ReviewDecision.Reject}|{resolution.AdminId}");
-            await CommitAsync(OrderEventKind.Refunded);
-        }
+        var published = Life.ResolveReview(resolution, clock.GetUtcNow());
+        await CommitAsync(published);
         return View();
     }
 
+    public async Task<AfterSaleCaseView> OpenAfterSale(AfterSaleRequest request)
+    {
+        var (opening, isNew) = Life.OpenAfterSale(request, afterSalePolicy.Value, clock.GetUtcNow());
+        if (isNew) await CommitAsync(null); // the outbox opens the case (and reopens it after a crash)
+        return await GrainFactory.Ref<IAfterSaleCaseGrain>(opening.CaseId).Open(opening);
+    }
+
+    public async Task<AfterSaleSettled> SettleAfterSale(string caseId, long amount, string reason)
+    {
+        var (refunded, changed) = Life.SettleAfterSale(caseId, amount, reason, clock.GetUtcNow());
+        if (changed) await CommitAsync(refunded > 0 ? OrderEventKind.Refunded : null);
+        return new AfterSaleSettled(refunded, S.Status);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
-
-    private void RequireExists()
-    {
-        if (!S.Exists) throw DomainException.NotFound("order", OrderId);
-    }
-
-    private void RequireBuyer(string buyerId)
-    {
-        if (buyerId != S.BuyerId) throw DomainException.Forbidden("This is another buyer's order.");
-    }
-
-    private void RequireStatus(string action, params OrderStatus[] allowed)
-    {
-        if (!allowed.Contains(S.Status))
-            throw DomainException.Conflict("order.illegal_transition",
-                $"Cannot {action} an order that is {S.Status}.", S.Status.ToString());
-    }
 
     private static PlaceOrderResult Refused(ReserveResult reserved)
     {
@@ -598,11 +392,5 @@ public sealed partial class OrderGrain(
         return new PlaceOrderResult(outcome, null, message, []);
     }
 
-    private OrderView View() =>
-        new(OrderId, S.BuyerId, S.RoomId, S.StreamerId, S.MerchantId, S.ProductId, S.Quantity, S.UnitPrice, S.Amount, S.Status,
-            S.PlacedAt, S.PaymentDeadline, S.PaidAt, S.ShippedAt, S.DeliveredAt, S.ConfirmedAt, S.SettledAt, S.CancelledAt, S.CancelReason,
-            S.PaidPaymentId ?? S.Payments.LastOrDefault()?.PaymentId, S.PaidAmount, S.RefundedAmount, S.TrackingNumber,
-            S.Lines.Select(l => l.View()).ToList(),
-            S.Refunds.Select(r => new RefundView(r.RefundId, r.Amount, r.Reason, r.At, r.AfterSettlement)).ToList(),
-            S.RiskDecisions.ToList(), S.OnHold, S.AutoConfirmAt);
+    private OrderView View() => Life.View();
 }

@@ -44,8 +44,8 @@ public sealed class OrderState
     [Id(34)] public long RefundedAmount { get; set; }
     [Id(35)] public List<RiskDecisionView> RiskDecisions { get; set; } = [];
     [Id(36)] public bool OnHold { get; set; }
-    /// <summary>Calls to other grains and the gateway that must happen because of a state change already persisted.</summary>
-    [Id(37)] public List<OutboxItem> Outbox { get; set; } = [];
+    /// <summary>The outbox as the previous version wrote it; moved to <see cref="Outbox"/> when the order loads.</summary>
+    [Id(37)] public List<OutboxItem> LegacyOutbox { get; set; } = [];
     [Id(38)] public int OutboxSequence { get; set; }
     /// <summary>Money of payments that arrived for a cancelled or already-paid order, refunded in full.</summary>
     [Id(39)] public long ExtraPaymentsRefunded { get; set; }
@@ -53,6 +53,28 @@ public sealed class OrderState
     [Id(40)] public long ReferencePrice { get; set; }
     [Id(41)] public DateTimeOffset BuyerRegisteredAt { get; set; }
     [Id(42)] public int BuyerPreviousOrders { get; set; }
+    // Ids from 60: the typed outbox, shipping and after-sale (another change adds the address snapshot below 60).
+    /// <summary>Calls to other grains and the gateway that must happen because of a state change already persisted.</summary>
+    [Id(60)] public List<OrderMessage> Outbox { get; set; } = [];
+    [Id(61)] public string? Carrier { get; set; }
+    [Id(62)] public List<TrackingEntry> Tracking { get; set; } = [];
+    /// <summary>The after-sale case open now, if any: at most one at a time.</summary>
+    [Id(63)] public string? OpenCaseId { get; set; }
+    /// <summary>Every case this order admitted, by the Idempotency-Key that opened it.</summary>
+    [Id(64)] public Dictionary<string, string> CasesByKey { get; set; } = [];
+}
+
+[GenerateSerializer]
+public sealed class TrackingEntry
+{
+    [Id(0)] public string EventId { get; set; } = "";
+    [Id(1)] public LogisticsStatus Status { get; set; }
+    [Id(2)] public DateTimeOffset OccurredAt { get; set; }
+    [Id(3)] public DateTimeOffset ReceivedAt { get; set; }
+    [Id(4)] public string? Location { get; set; }
+    [Id(5)] public string? Detail { get; set; }
+
+    public TrackingEventView View() => new(EventId, Status, OccurredAt, ReceivedAt, Location, Detail);
 }
 
 public enum AttemptStatus { Open = 0, Succeeded = 1, Failed = 2 }
@@ -117,7 +139,7 @@ public enum OutboxKind
 }
 
 /// <summary>
-/// One call owed to another grain or the gateway. Items of one channel (an account, the room, the buyer, the
+/// The previous version's outbox entry (read only, see <see cref="LegacyOutbox.ToMessage"/>). Items of one channel (an account, the room, the buyer, the
 /// gateway) are delivered in order, each retried until acknowledged; every receiver is idempotent.
 /// </summary>
 [GenerateSerializer]

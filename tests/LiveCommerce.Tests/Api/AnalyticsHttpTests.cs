@@ -104,7 +104,8 @@ public sealed class AnalyticsHttpTests(AnalyticsApiFactory api) : IClassFixture<
         }
         await Post(c["b4"], $"/v1/orders/{o2}/confirm");
         await Post(c["b5"], $"/v1/orders/{o5}/confirm");
-        await Post(c["b2"], $"/v1/orders/{o3}/refunds", new { amount = 6000, reason = "does not fit" }, key: "return-1");
+        // The merchant refunds the return (a buyer goes through an after-sale case).
+        await Post(shop.Merchant, $"/v1/orders/{o3}/refunds", new { amount = 6000, reason = "does not fit" }, key: "return-1");
 
         // t0+30: P1 cut from 15.00 to 12.00 yuan; t0+40: the first order at the new price.
         api.Clock.Advance(TimeSpan.FromMinutes(21));

@@ -75,7 +75,7 @@ public sealed class AnalyticsSeededScenarioTests(AnalyticsApiFactory api) : ICla
                 {
                     var refund = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{orderId}/refunds") { Content = JsonContent.Create(new { amount, reason = "return" }) };
                     refund.Headers.Add("Idempotency-Key", "ret-" + i);
-                    await HttpShop.Ok(buyer.SendAsync(refund));
+                    await HttpShop.Ok(shop.Merchant.SendAsync(refund)); // the merchant refunds the return
                     lock (gate) { book.Returned++; book.Refunded += amount; }
                 }
             }

@@ -69,10 +69,15 @@ public sealed class OrderFlowHttpTests(ApiFactory api) : IClassFixture<ApiFactor
         var lines = (await Ok(shop.Merchant.GetAsync($"/v1/accounts/{shop.MerchantId}/batches/{batchId}"))).GetProperty("lines");
         Assert.Equal(orderId, lines[0].GetProperty("orderId").GetString());
 
-        // A partial refund after settlement claws back from each party in proportion.
+        // A partial refund after settlement claws back from each party in proportion (the merchant's refund; a buyer opens a case).
+        var byBuyer = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{orderId}/refunds") { Content = JsonContent.Create(new { amount = 2000, reason = "one jar cracked" }) };
+        byBuyer.Headers.Add("Idempotency-Key", "refund-0");
+        var refused = await alice.SendAsync(byBuyer);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("refund.after_sale_case_required", await refused.Content.ReadAsStringAsync());
         var refund = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{orderId}/refunds") { Content = JsonContent.Create(new { amount = 2000, reason = "one jar cracked" }) };
         refund.Headers.Add("Idempotency-Key", "refund-1");
-        var refunded = await Read(await alice.SendAsync(refund));
+        var refunded = await Read(await shop.Merchant.SendAsync(refund));
         Assert.Equal(2000, refunded.GetProperty("refundedAmount").GetInt64());
         balance = await Ok(shop.Merchant.GetAsync($"/v1/accounts/{shop.MerchantId}"));
         Assert.Equal((0, 4000), (balance.GetProperty("pending").GetInt64(), balance.GetProperty("available").GetInt64()));
@@ -194,13 +199,13 @@ public sealed class OrderFlowHttpTests(ApiFactory api) : IClassFixture<ApiFactor
         var unpaid = (await Read(await shop.PlaceAsync(frank, "f1"), HttpStatusCode.Created)).GetProperty("orderId").GetString();
         var refundUnpaid = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{unpaid}/refunds") { Content = JsonContent.Create(new { amount = 100, reason = "x" }) };
         refundUnpaid.Headers.Add("Idempotency-Key", "r1");
-        Assert.Equal(HttpStatusCode.Conflict, (await frank.SendAsync(refundUnpaid)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await shop.Merchant.SendAsync(refundUnpaid)).StatusCode);
         var tooMuch = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{orderId}/refunds") { Content = JsonContent.Create(new { amount = 999999, reason = "x" }) };
         tooMuch.Headers.Add("Idempotency-Key", "r2");
-        Assert.Equal(HttpStatusCode.BadRequest, (await erin.SendAsync(tooMuch)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await shop.Merchant.SendAsync(tooMuch)).StatusCode);
         var negative = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{orderId}/refunds") { Content = JsonContent.Create(new { amount = -1, reason = "x" }) };
         negative.Headers.Add("Idempotency-Key", "r3");
-        Assert.Equal(HttpStatusCode.BadRequest, (await erin.SendAsync(negative)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await shop.Merchant.SendAsync(negative)).StatusCode);
         Assert.Equal(0, (await Ok(erin.GetAsync($"/v1/orders/{orderId}"))).GetProperty("refundedAmount").GetInt64());
     }
 

@@ -76,7 +76,11 @@ public sealed class SerializationRoundTripTests
                 new RiskDecisionView(RiskVerdict.Allow, [$"review.released by admin: ok"], "review", At),
                 new RiskDecisionView(RiskVerdict.Reject, ["a", "b"], "review", At),
             ],
-            Outbox = [new OutboxItem { Id = 1, Kind = OutboxKind.ReviewQueueDecided, Channel = "review", At = At, Note = "Release|admin" }],
+            LegacyOutbox = [new OutboxItem { Id = 1, Kind = OutboxKind.ReviewQueueDecided, Channel = "review", At = At, Note = "Release|admin" }],
+            Outbox = [new MarkReviewDecided(ReviewDecision.Release, "admin", At) { Seq = 2 }, new PostToAccount("m", new AccountPosting("o:m:1", "o", PostingKind.Confirm, 2000, At, 1, 7000)) { Seq = 3 },
+                new ReleaseRoomStock { Seq = 4 }],
+            Carrier = "sandbox", Tracking = [new TrackingEntry { EventId = "e1", Status = LogisticsStatus.Delivered, OccurredAt = At, ReceivedAt = At }],
+            OpenCaseId = "o:as1", CasesByKey = { ["k"] = "o:as1" },
         };
         AssertRoundTrips(state);
         AssertRoundTrips(new ReconciliationState

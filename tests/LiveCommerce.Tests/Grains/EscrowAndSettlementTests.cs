@@ -116,7 +116,7 @@ public sealed class EscrowAndSettlementTests(PaymentsFixture fixture) : IClassFi
         Assert.Equal(before.Available, (await Account(shop.MerchantId).Payout("payout-1", before.Available, "test")).PaidOut);
 
         // Refund 33.33 yuan of 100: 70/15/10/5 of it, rounded down, the odd fen to the seller.
-        var refunded = await order.Refund(new RefundRequest("r1", 3333, "one item missing", RefundInitiator.Buyer, buyer));
+        var refunded = await order.Refund(new RefundRequest("r1", 3333, "one item missing", RefundInitiator.Merchant, shop.MerchantId));
         Assert.Equal(OrderStatus.Settled, refunded.Status);
         Assert.True(refunded.Refunds.Single().AfterSettlement);
         var byAccount = refunded.Split.ToDictionary(l => l.AccountId, l => l.Refunded);
@@ -132,8 +132,8 @@ public sealed class EscrowAndSettlementTests(PaymentsFixture fixture) : IClassFi
         Assert.Equal((await Account(shop.StreamerId).GetBalance()).TotalCredited - byAccount[shop.StreamerId], (await Account(shop.StreamerId).GetBalance()).Available);
 
         // The same refund key again changes nothing; more than what remains is refused.
-        await order.Refund(new RefundRequest("r1", 3333, "one item missing", RefundInitiator.Buyer, buyer));
-        var tooMuch = await Assert.ThrowsAsync<DomainException>(() => order.Refund(new RefundRequest("r2", 10_000, "all", RefundInitiator.Buyer, buyer)));
+        await order.Refund(new RefundRequest("r1", 3333, "one item missing", RefundInitiator.Merchant, shop.MerchantId));
+        var tooMuch = await Assert.ThrowsAsync<DomainException>(() => order.Refund(new RefundRequest("r2", 10_000, "all", RefundInitiator.Merchant, shop.MerchantId)));
         Assert.Equal("amount", tooMuch.Field);
         Books.AssertOrderConserved(await order.Get());
         await Books.AssertSystemConservedAsync(fixture.Client, fixture.Sandbox, [refunded.OrderId], shop.AccountIds, fixture.PlatformAccountId);
@@ -149,7 +149,7 @@ public sealed class EscrowAndSettlementTests(PaymentsFixture fixture) : IClassFi
         var paid = await shop.PayAsync(buyer);
         Assert.Equal(3, (await shop.Room.GetView()).Shelf.Single().StockLeft);
 
-        var refunded = await shop.Order(buyer, "k1").Refund(new RefundRequest("r1", paid.PaidAmount, "changed my mind", RefundInitiator.Buyer, buyer));
+        var refunded = await shop.Order(buyer, "k1").Refund(new RefundRequest("r1", paid.PaidAmount, "changed my mind", RefundInitiator.Merchant, shop.MerchantId));
         Assert.Equal(OrderStatus.Refunded, refunded.Status);
         Assert.All(refunded.Split, l => Assert.Equal(ShareStatus.Reversed, l.Status));
         var shelf = (await shop.Room.GetView()).Shelf.Single();
@@ -170,7 +170,7 @@ public sealed class EscrowAndSettlementTests(PaymentsFixture fixture) : IClassFi
 
         var confirm = await Assert.ThrowsAsync<DomainException>(() => order.ConfirmReceipt(buyer));
         Assert.Equal((ErrorKind.Conflict, "PendingPayment"), (confirm.Kind, confirm.CurrentState));
-        var refund = await Assert.ThrowsAsync<DomainException>(() => order.Refund(new RefundRequest("r", 1, "x", RefundInitiator.Buyer, buyer)));
+        var refund = await Assert.ThrowsAsync<DomainException>(() => order.Refund(new RefundRequest("r", 1, "x", RefundInitiator.Merchant, shop.MerchantId)));
         Assert.Equal("order.unpaid", refund.Code);
 
         await shop.PayAsync(buyer);

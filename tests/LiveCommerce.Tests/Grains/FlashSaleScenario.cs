@@ -87,13 +87,13 @@ public static class FlashSaleScenario
 
         // A paid order reads its own record back, split included.
         var paid = await grains.GetGrain<IOrderGrain>(outcome.Paid.OrderId).Get();
-        Assert.Equal(outcome.Paid with { Split = [], Refunds = [], RiskDecisions = [] }, paid with { Split = [], Refunds = [], RiskDecisions = [] });
+        Assert.Equal(outcome.Paid with { Split = [], Refunds = [], RiskDecisions = [], Tracking = [], AfterSaleCaseIds = [] }, paid with { Split = [], Refunds = [], RiskDecisions = [], Tracking = [], AfterSaleCaseIds = [] });
         Assert.Equal(outcome.Paid.Split, paid.Split);
         Assert.Equal(OrderStatus.Paid, paid.Status);
 
         // An order that was only placed never wrote its own state: it comes back from its stock line, and its buyer lists it.
         var pending = await grains.GetGrain<IOrderGrain>(outcome.Pending.OrderId).Get();
-        Assert.Equal(outcome.Pending with { Split = [], Refunds = [], RiskDecisions = [] }, pending with { Split = [], Refunds = [], RiskDecisions = [] });
+        Assert.Equal(outcome.Pending with { Split = [], Refunds = [], RiskDecisions = [], Tracking = [], AfterSaleCaseIds = [] }, pending with { Split = [], Refunds = [], RiskDecisions = [], Tracking = [], AfterSaleCaseIds = [] });
         var listed = await grains.GetGrain<IBuyerGrain>(outcome.Pending.BuyerId).ListOrders(0, 10);
         Assert.Equal(outcome.Pending.OrderId, listed.Items[0].OrderId);
     }

@@ -35,7 +35,7 @@ public sealed class PlacementRecordTests(PaymentsFixture fixture) : IClassFixtur
 
         var order = shop.Order(buyer, "k1");
         var rebuilt = await order.Get();
-        Assert.Equal(before with { Split = [], Refunds = [], RiskDecisions = [] }, rebuilt with { Split = [], Refunds = [], RiskDecisions = [] });
+        Assert.Equal(before with { Split = [], Refunds = [], RiskDecisions = [], Tracking = [], AfterSaleCaseIds = [] }, rebuilt with { Split = [], Refunds = [], RiskDecisions = [], Tracking = [], AfterSaleCaseIds = [] });
         Assert.Equal(before.RiskDecisions.Select(d => (d.Verdict, d.Stage, d.At, string.Join("|", d.Reasons))),
             rebuilt.RiskDecisions.Select(d => (d.Verdict, d.Stage, d.At, string.Join("|", d.Reasons))));
 

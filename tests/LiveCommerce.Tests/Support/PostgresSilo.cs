@@ -46,6 +46,15 @@ public sealed class PostgresSilo : IAsyncDisposable
         return new PostgresSilo(host);
     }
 
+    /// <summary>The business clock is <paramref name="clock"/>, payment callbacks go straight to the orders, payments complete in 50 ms.</summary>
+    public static Action<IServiceCollection> FakeClockServices(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock) => services =>
+    {
+        services.UseDomainClock(clock);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.Replace(services,
+            ServiceDescriptor.Singleton<LiveCommerce.Grains.Payments.Gateway.IPaymentCallbackSender, DirectCallbackSender>());
+        services.Configure<LiveCommerce.Grains.Payments.Gateway.SandboxGatewayOptions>(o => o.CompletionDelay = TimeSpan.FromMilliseconds(50));
+    };
+
     public async ValueTask DisposeAsync()
     {
         try { await Host.StopAsync(TimeSpan.FromSeconds(30)); }
