@@ -75,14 +75,6 @@ public static class OfferEndpoints
         return merchantId;
     }
 
-    /// <summary>The problems every offer route can answer (401, 403, 404) plus the route's own.</summary>
-    private static RouteHandlerBuilder Declares(this RouteHandlerBuilder route, params int[] more)
-    {
-        foreach (var status in new[] { StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound }.Concat(more))
-            route.ProducesProblem(status);
-        return route;
-    }
-
     private static IDistributionOfferGrain Offer(IGrainFactory grains, string productId) =>
         grains.Ref<IDistributionOfferGrain>(Ids.Require(productId, "productId"));
 }

@@ -76,7 +76,9 @@ public sealed record PlaceOrder(
     [property: Id(5)] string ClientIp,
     [property: Id(6)] string? DeviceId,
     // Placed by a buyer's standing repurchase authorization rather than in the live session.
-    [property: Id(7)] bool StandingAuthorization = false);
+    [property: Id(7)] bool StandingAuthorization = false,
+    // The buyer's address as it was when the order was placed (the front door resolves it from the address book).
+    [property: Id(8)] ShippingAddress? ShippingAddress = null);
 
 public enum PlaceOutcome
 {
@@ -171,7 +173,8 @@ public sealed record OrderView(
     [property: Id(24)] IReadOnlyList<RefundView> Refunds,
     [property: Id(25)] IReadOnlyList<RiskDecisionView> RiskDecisions,
     [property: Id(26)] bool OnHold,
-    [property: Id(27)] DateTimeOffset? AutoConfirmAt);
+    [property: Id(27)] DateTimeOffset? AutoConfirmAt,
+    [property: Id(28)] ShippingAddress? ShippingAddress = null);
 
 [GenerateSerializer, Immutable]
 public sealed record PaymentStarted(

@@ -167,6 +167,7 @@ public static class SiloConfiguration
             services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
             services.TryAddSingleton<ISandboxStore, PostgresSandboxStore>();
             services.TryAddSingleton<IRoomStockLedger, PostgresRoomStockLedger>();
+            services.TryAddSingleton<Merchants.IMerchantOrderStore, Merchants.PostgresMerchantOrderStore>();
         }
         else
         {
@@ -174,6 +175,7 @@ public static class SiloConfiguration
             services.TryAddSingleton<ISettlementStore>(EmbeddedStores.Settlement);
             services.TryAddSingleton<ISandboxStore>(EmbeddedStores.Sandbox);
             services.TryAddSingleton<IRoomStockLedger>(EmbeddedStores.RoomStock);
+            services.TryAddSingleton<Merchants.IMerchantOrderStore>(EmbeddedStores.MerchantOrders);
         }
 
         services.AddHttpClient(nameof(HttpPaymentCallbackSender));

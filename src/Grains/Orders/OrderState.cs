@@ -53,6 +53,7 @@ public sealed class OrderState
     [Id(40)] public long ReferencePrice { get; set; }
     [Id(41)] public DateTimeOffset BuyerRegisteredAt { get; set; }
     [Id(42)] public int BuyerPreviousOrders { get; set; }
+    [Id(43)] public ShippingAddress? ShippingAddress { get; set; }
 }
 
 public enum AttemptStatus { Open = 0, Succeeded = 1, Failed = 2 }
