@@ -72,6 +72,10 @@ public sealed class World
         {
             await Must(api.Send("setup", HttpMethod.Put, $"/v1/buyers/{buyer}", (buyer, "buyer"),
                 new { city = Cities[Math.Abs(buyer.GetHashCode(StringComparison.Ordinal)) % Cities.Length] }, record: false));
+            // The products ship, so an order needs an address: each buyer gets a default one.
+            await Must(api.Send("setup", HttpMethod.Post, $"/v1/buyers/{buyer}/addresses", (buyer, "buyer"),
+                new { recipient = buyer, phone = "13800138000", province = "Zhejiang", city = "Hangzhou", district = "Xihu", detail = "1 West Lake Road" },
+                idempotencyKey: "home", record: false));
             if (Interlocked.Increment(ref registered) % 5000 == 0) progress($"{registered} buyers registered");
         });
         progress($"{Buyers.Count} buyers registered");

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Payments;
@@ -39,12 +37,17 @@ public static class AccountEndpoints
         {
             var (f, t) = Range(from, to);
             var lines = await Own(http.User, grains, accountId).GetStatement(f, t);
-            var csv = new StringBuilder("entry_id,account_id,order_id,kind,amount_fen,at_utc,batch_id\n");
-            foreach (var l in lines)
-                csv.Append(Csv(l.EntryId)).Append(',').Append(Csv(l.AccountId)).Append(',').Append(Csv(l.OrderId)).Append(',')
-                   .Append(Csv(l.Kind)).Append(',').Append(l.Amount.ToString(CultureInfo.InvariantCulture)).Append(',')
-                   .Append(l.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append(',').Append(Csv(l.BatchId)).Append('\n');
-            return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+            var csv = CsvFiles.Write(["entry_id", "account_id", "order_id", "kind", "amount_fen", "at_utc", "batch_id"], lines, (w, l) =>
+            {
+                w.Text(l.EntryId);
+                w.Text(l.AccountId);
+                w.Text(l.OrderId);
+                w.Text(l.Kind);
+                w.Number(l.Amount);
+                w.Time(l.At, "yyyy-MM-ddTHH:mm:ss.fffZ");
+                w.Text(l.BatchId);
+            });
+            return Results.File(csv, CsvFiles.ContentType, $"statement-{accountId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
         }).RequireAuthorization("authenticated");
 
         accounts.MapPost("/{accountId}/payouts", async (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
@@ -80,13 +83,5 @@ public static class AccountEndpoints
         if (t < f) throw DomainException.Invalid("to", "to must not be before from.");
         if (t.DayNumber - f.DayNumber + 1 > MaxRangeDays) throw DomainException.Invalid("to", $"A range is at most {MaxRangeDays} days.");
         return (f, t);
-    }
-
-    private static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return "";
-        // Quote, and defuse spreadsheet formulas.
-        var safe = value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
-        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 || safe != value ? "\"" + safe.Replace("\"", "\"\"") + "\"" : safe;
     }
 }

@@ -3,12 +3,14 @@ using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Orders;
 using Microsoft.AspNetCore.Http.HttpResults;
+using LiveCommerce.Contracts.Buyers;
+using LiveCommerce.Contracts.Rooms;
 
 namespace LiveCommerce.Api.Endpoints;
 
 public static class OrderEndpoints
 {
-    public sealed record PlaceOrderRequest(string? RoomId, string? ProductId, int? Quantity, string? DeviceId);
+    public sealed record PlaceOrderRequest(string? RoomId, string? ProductId, int? Quantity, string? DeviceId, string? AddressId = null);
     public sealed record ShipRequest(string? TrackingNumber, string? Carrier);
     public sealed record RefundHttpRequest(long? Amount, string? Reason);
 
@@ -26,9 +28,10 @@ public static class OrderEndpoints
             var quantity = RequestHelpers.Require(body.Quantity, "quantity");
             if (body.DeviceId is not null) Ids.Require(body.DeviceId, "deviceId");
             var orderId = OrderIds.FromIdempotencyKey(buyerId, key);
+            var address = await ShippingAddressFor(grains, buyerId, productId, body.AddressId);
 
             var result = await grains.Ref<IOrderGrain>(orderId)
-                .Place(new PlaceOrder(buyerId, roomId, productId, quantity, key, ips.Resolve(http), body.DeviceId));
+                .Place(new PlaceOrder(buyerId, roomId, productId, quantity, key, ips.Resolve(http), body.DeviceId, ShippingAddress: address));
             return result.Outcome switch
             {
                 PlaceOutcome.Placed => Results.Created($"/v1/orders/{orderId}", ForBuyer(result.Order!)),
@@ -65,7 +68,7 @@ public static class OrderEndpoints
 
         // With a carrier code, the carrier's signed events (POST /v1/logistics/callbacks/sandbox) become the tracking history.
         orders.MapPost("/{orderId}/ship", async Task<Ok<OrderView>> (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
-            TypedResults.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber, body?.Carrier)))
+            TypedResults.Ok(ForCaller(http.User, await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber, body?.Carrier))))
             .RequireAuthorization(Roles.Merchant).Declares(400, 409);
 
         // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
@@ -74,7 +77,7 @@ public static class OrderEndpoints
             var order = Order(grains, orderId);
             var view = await order.Get();
             http.User.EnsureActsAs(Party.Merchant, view.MerchantId);
-            return Results.Ok(await order.MarkDelivered());
+            return Results.Ok(ForCaller(http.User, await order.MarkDelivered()));
         }).RequireAuthorization("authenticated");
 
         orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -94,6 +97,20 @@ public static class OrderEndpoints
         }).RequireAuthorization("authenticated").DeclaresIdempotencyKey();
     }
 
+    /// <summary>
+    /// The address the order snapshots: the one named, else the buyer's default. Only when there is none is the product
+    /// read, to let virtual goods (category <c>virtual</c>) go without one.
+    /// </summary>
+    private static async Task<ShippingAddress?> ShippingAddressFor(IGrainFactory grains, string buyerId, string productId, string? addressId)
+    {
+        if (addressId is not null) Ids.Require(addressId, "addressId");
+        var address = await grains.Ref<IAddressBookGrain>(buyerId).Resolve(addressId);
+        if (address is not null) return address;
+        var product = await grains.Ref<IProductGrain>(productId).Get();
+        if (AddressRules.IsVirtualCategory(product.Category)) return null;
+        throw DomainException.Invalid("addressId", "This product ships: name an addressId or set a default address first.");
+    }
+
     private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"));
 
     /// <summary>A buyer reads only its own orders, a merchant only orders of its products; admins read any.</summary>
@@ -107,8 +124,9 @@ public static class OrderEndpoints
     /// <summary>The split (who earns what) is the merchant's business, not the buyer's.</summary>
     public static OrderView ForBuyer(OrderView order) => order with { Split = [] };
 
+    /// <summary>Buyers see their own full address; a merchant sees the full phone only on an order it must ship.</summary>
     private static OrderView ForCaller(ClaimsPrincipal user, OrderView order) =>
-        user.IsInRole(Roles.Buyer) && !user.IsAdmin() ? ForBuyer(order) : order;
+        user.IsAdmin() ? order : user.IsInRole(Roles.Buyer) ? ForBuyer(order) : AddressVisibility.ForMerchant(order);
 
     private static IResult Replayed(HttpContext http, OrderView order)
     {

@@ -63,7 +63,9 @@ public sealed record OrderEvent(
     [property: Id(14)] long RefundAmount,
     [property: Id(15)] DateTimeOffset At,
     [property: Id(16)] DateTimeOffset PlacedAt,
-    [property: Id(17)] bool AfterDelivery) : DomainEvent;
+    [property: Id(17)] bool AfterDelivery,
+    // The address snapshot taken at placement (none for virtual goods); the merchant order list keeps it.
+    [property: Id(18)] Orders.ShippingAddress? ShippingAddress = null) : DomainEvent;
 
 /// <summary>A viewer entered a room.</summary>
 [GenerateSerializer, Immutable]

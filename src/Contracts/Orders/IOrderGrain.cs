@@ -89,7 +89,9 @@ public sealed record PlaceOrder(
     [property: Id(5)] string ClientIp,
     [property: Id(6)] string? DeviceId,
     // Placed by a buyer's standing repurchase authorization rather than in the live session.
-    [property: Id(7)] bool StandingAuthorization = false);
+    [property: Id(7)] bool StandingAuthorization = false,
+    // The buyer's address as it was when the order was placed (the front door resolves it from the address book).
+    [property: Id(8)] ShippingAddress? ShippingAddress = null);
 
 public enum PlaceOutcome
 {
@@ -185,7 +187,8 @@ public sealed record OrderView(
     [property: Id(25)] IReadOnlyList<RiskDecisionView> RiskDecisions,
     [property: Id(26)] bool OnHold,
     [property: Id(27)] DateTimeOffset? AutoConfirmAt,
-    // Ids from 40: shipping and after-sale facts (the address snapshot is added beside them by another change).
+    [property: Id(28)] ShippingAddress? ShippingAddress = null,
+    // Ids from 40: shipping and after-sale facts.
     [property: Id(40)] string? Carrier = null,
     [property: Id(41)] IReadOnlyList<TrackingEventView>? Tracking = null,
     [property: Id(42)] string? OpenAfterSaleCaseId = null,

@@ -23,7 +23,9 @@ public sealed record OrderSeed(
     [property: Id(10)] string? RoomCity = null,
     [property: Id(11)] string? Category = null,
     [property: Id(12)] long ListPrice = 0,
-    [property: Id(13)] SplitPlan? Plan = null)
+    [property: Id(13)] SplitPlan? Plan = null,
+    // The order's half, kept on the line like the rest: an order rebuilt from its line keeps its address.
+    [property: Id(14)] ShippingAddress? ShippingAddress = null)
 {
     /// <summary>The room's half: the shelf facts the order was placed under.</summary>
     public OrderSeed WithShelf(string? merchantId, string? streamerId, string? roomCity, string? category, long listPrice, SplitPlan? plan) =>

@@ -9,4 +9,5 @@ public static class EmbeddedStores
     public static readonly InMemorySettlementStore Settlement = new();
     public static readonly InMemorySandboxStore Sandbox = new();
     public static readonly Rooms.InMemoryRoomStockLedger RoomStock = new();
+    public static readonly Merchants.InMemoryMerchantOrderStore MerchantOrders = new();
 }

@@ -168,6 +168,7 @@ public static class SiloConfiguration
             services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
             services.TryAddSingleton<ISandboxStore, PostgresSandboxStore>();
             services.TryAddSingleton<IRoomStockLedger, PostgresRoomStockLedger>();
+            services.TryAddSingleton<Merchants.IMerchantOrderStore, Merchants.PostgresMerchantOrderStore>();
         }
         else
         {
@@ -175,6 +176,7 @@ public static class SiloConfiguration
             services.TryAddSingleton<ISettlementStore>(EmbeddedStores.Settlement);
             services.TryAddSingleton<ISandboxStore>(EmbeddedStores.Sandbox);
             services.TryAddSingleton<IRoomStockLedger>(EmbeddedStores.RoomStock);
+            services.TryAddSingleton<Merchants.IMerchantOrderStore>(EmbeddedStores.MerchantOrders);
         }
 
         services.AddHttpClient(nameof(HttpPaymentCallbackSender));

@@ -104,7 +104,7 @@ public sealed partial class OrderGrain
         var refund = kind == OrderEventKind.Refunded ? S.Refunds.LastOrDefault()?.Amount ?? 0 : 0;
         var e = new OrderEvent(kind, OrderId, S.BuyerId, S.BuyerCity, S.RoomId, S.RoomCity, S.StreamerId, S.MerchantId, S.ProductId,
             S.Category, S.Quantity, S.UnitPrice, S.ListPrice, kind == OrderEventKind.Paid ? S.PaidAmount : S.Amount, refund,
-            clock.GetUtcNow(), S.PlacedAt, S.DeliveredAt is not null);
+            clock.GetUtcNow(), S.PlacedAt, S.DeliveredAt is not null, S.ShippingAddress);
         return this.PublishAsync(logger, e,
             (EventStreams.Rooms, S.RoomId),
             (EventStreams.Streamers, S.StreamerId),

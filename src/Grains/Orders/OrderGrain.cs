@@ -100,7 +100,7 @@ public sealed partial class OrderGrain(
         var deadline = now + _policy.PaymentTimeout;
         var placement = Decision(risk.Assessment, "placement", now);
         var seed = new OrderSeed(buyer.City, command.ClientIp, command.DeviceId, command.IdempotencyKey, risk.Quote.ReferencePrice,
-            buyer.RegisteredAt, buyer.PaidOrderCount, placement);
+            buyer.RegisteredAt, buyer.PaidOrderCount, placement, ShippingAddress: command.ShippingAddress);
         // The room's stock line is the order's durable record at placement: one coalesced room write per batch of
         // orders, instead of an order write and a buyer write per order. The order's own state is written at its
         // first change after this (payment, cancellation, expiry); until then it can be rebuilt from the line.
@@ -170,6 +170,7 @@ public sealed partial class OrderGrain(
         S.ReferencePrice = seed.ReferencePrice;
         S.BuyerRegisteredAt = seed.BuyerRegisteredAt;
         S.BuyerPreviousOrders = seed.BuyerPreviousOrders;
+        S.ShippingAddress = seed.ShippingAddress;
         S.RiskDecisions.Add(seed.Placement);
     }
 

@@ -444,6 +444,6 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             S.PaidPaymentId ?? S.Payments.LastOrDefault()?.PaymentId, S.PaidAmount, S.RefundedAmount, S.TrackingNumber,
             S.Lines.Select(l => l.View()).ToList(),
             S.Refunds.Select(r => new RefundView(r.RefundId, r.Amount, r.Reason, r.At, r.AfterSettlement)).ToList(),
-            S.RiskDecisions.ToList(), S.OnHold, S.AutoConfirmAt,
+            S.RiskDecisions.ToList(), S.OnHold, S.AutoConfirmAt, S.ShippingAddress,
             S.Carrier, S.Tracking.Select(t => t.View()).ToList(), S.OpenCaseId, S.CasesByKey.Values.Order(StringComparer.Ordinal).ToList());
 }

@@ -53,7 +53,8 @@ public sealed class OrderState
     [Id(40)] public long ReferencePrice { get; set; }
     [Id(41)] public DateTimeOffset BuyerRegisteredAt { get; set; }
     [Id(42)] public int BuyerPreviousOrders { get; set; }
-    // Ids from 60: the typed outbox, shipping and after-sale (another change adds the address snapshot below 60).
+    [Id(43)] public ShippingAddress? ShippingAddress { get; set; }
+    // Ids from 60: the typed outbox, shipping and after-sale.
     /// <summary>Calls to other grains and the gateway that must happen because of a state change already persisted.</summary>
     [Id(60)] public List<OrderMessage> Outbox { get; set; } = [];
     [Id(61)] public string? Carrier { get; set; }

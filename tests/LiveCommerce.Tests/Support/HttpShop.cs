@@ -70,8 +70,19 @@ public sealed class HttpShop
         var id = $"{Prefix}-{name}";
         var client = await Api.ClientAs(id, "buyer");
         await Ok(client.PutAsJsonAsync($"/v1/buyers/{id}", new { city }));
+        // Physical goods ship: every buyer of the shop has a default address (its phone is 138 + 8 digits of the name's hash).
+        var address = new HttpRequestMessage(HttpMethod.Post, $"/v1/buyers/{id}/addresses") { Content = JsonContent.Create(AddressOf(name, city)) };
+        address.Headers.Add("Idempotency-Key", "home");
+        await Read(await client.SendAsync(address), HttpStatusCode.Created);
         return client;
     }
+
+    public static object AddressOf(string name, string city = "Hangzhou") => new
+    {
+        recipient = "Recipient " + name, phone = PhoneOf(name), province = "Zhejiang", city, district = "Xihu", detail = "1 West Lake Road",
+    };
+
+    public static string PhoneOf(string name) => "138" + ((uint)LiveCommerce.Contracts.Events.EventStreams.StableHash(name) % 100_000_000).ToString("D8");
 
     public Task<HttpResponseMessage> PlaceAsync(HttpClient buyer, string key, int quantity = 1, string? productId = null, string? roomId = null)
     {

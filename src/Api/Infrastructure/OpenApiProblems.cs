@@ -1,8 +1,8 @@
 namespace LiveCommerce.Api.Infrastructure;
 
-public static class ProblemDeclarations
+public static class OpenApiProblems
 {
-    /// <summary>Declares in OpenAPI the problems every resource route can answer (401, 403, 404) plus the route's own.</summary>
+    /// <summary>Declares the problems every resource route can answer (401, 403, 404) plus the route's own.</summary>
     public static RouteHandlerBuilder Declares(this RouteHandlerBuilder route, params int[] more)
     {
         foreach (var status in new[] { StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound }.Concat(more))
