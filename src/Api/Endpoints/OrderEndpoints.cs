@@ -108,6 +108,8 @@ public static class OrderEndpoints
         if (address is not null) return address;
         var product = await grains.Ref<IProductGrain>(productId).Get();
         if (AddressRules.IsVirtualCategory(product.Category)) return null;
+        // A buyer that never registered has no address either: say what is really missing.
+        if (await grains.Ref<IBuyerGrain>(buyerId).Find() is null) throw DomainException.NotFound("buyer", buyerId);
         throw DomainException.Invalid("addressId", "This product ships: name an addressId or set a default address first.");
     }
 

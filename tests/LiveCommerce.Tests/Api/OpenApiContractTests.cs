@@ -16,9 +16,9 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
 
     // The only operations callable without a token: the dev token endpoint (embedded profile only), the room's public
-    // event stream, and the payment provider's callback (authenticated by its signature instead).
+    // event stream, and the payment provider's and the carrier's callbacks (authenticated by their signatures instead).
     private static readonly HashSet<string> Anonymous =
-        ["POST /v1/dev/tokens", "GET /v1/rooms/{roomId}/events", "POST /v1/payments/callbacks/sandbox"];
+        ["POST /v1/dev/tokens", "GET /v1/rooms/{roomId}/events", "POST /v1/payments/callbacks/sandbox", "POST /v1/logistics/callbacks/sandbox"];
 
     private async Task<JsonElement> Document() => await api.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
