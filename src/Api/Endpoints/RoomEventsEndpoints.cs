@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Api.Rooms;
 using LiveCommerce.Contracts.Common;
@@ -73,6 +74,20 @@ public static class RoomEventsEndpoints
             .RequireAuthorization(Roles.Streamer)
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        // The room's streamer (or an admin) takes one comment down; viewers who were shown it remove it.
+        rooms.MapDelete("/{roomId}/comments/{commentId}", async Task<NoContent> (string roomId, string commentId, HttpContext http, IGrainFactory grains) =>
+        {
+            var room = grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId"));
+            Ids.Require(commentId, "commentId");
+            http.User.EnsureActsAs(Party.Streamer, (await room.GetView()).StreamerId);
+            await room.DeleteComment(commentId);
+            return TypedResults.NoContent();
+        })
+            .RequireAuthorization("authenticated")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Deletes one recent comment (the room's streamer or an admin).");
 
         // The viewer page (static; reads the events above with EventSource, acts with the token in its fragment).
         rooms.MapGet("/{roomId}/watch", (string roomId) =>
@@ -168,6 +183,8 @@ public static class RoomEventsEndpoints
                         if (tick.Sequence <= last) continue;
                     }
                     yield return Delta(tick);
+                    // Resumed once the server-sent-events writer has written (and flushed) the delta.
+                    FeedMetrics.WriteLag.Record(System.Diagnostics.Stopwatch.GetElapsedTime(tick.ArrivedAt).TotalMilliseconds);
                     last = tick.Sequence;
                     if (Ends(tick)) yield break;
                 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.Channels;
 using LiveCommerce.Contracts;
@@ -22,6 +24,21 @@ public sealed class RoomFeedOptions
 
     /// <summary>Concurrent viewer connections per front door at most.</summary>
     public int MaxConnections { get; set; } = 50_000;
+}
+
+/// <summary>Where a front door's fan-out time goes, readable live with dotnet-counters (meter LiveCommerce).</summary>
+public static class FeedMetrics
+{
+    /// <summary>From a tick's arrival at the front door to its write on one viewer's connection (queueing, thread pool, socket).</summary>
+    public static readonly Histogram<double> WriteLag = LiveCommerce.Grains.Hosting.Telemetry.Meter.CreateHistogram<double>(
+        "livecommerce.viewers.write_lag", "ms", "From a tick's arrival at the front door to its write on a viewer's connection");
+
+    /// <summary>How long one tick takes to be offered to every local queue of its room.</summary>
+    public static readonly Histogram<double> FanOut = LiveCommerce.Grains.Hosting.Telemetry.Meter.CreateHistogram<double>(
+        "livecommerce.viewers.fan_out", "ms", "Time to offer one tick to every local viewer queue of its room");
+
+    public static readonly Counter<long> Evicted = LiveCommerce.Grains.Hosting.Telemetry.Meter.CreateCounter<long>(
+        "livecommerce.viewers.evicted", description: "Viewers dropped because their send queue was full");
 }
 
 /// <summary>
@@ -178,6 +195,7 @@ public sealed class RoomFeed : IRoomChannelObserver
         Interlocked.Increment(ref TicksReceived);
         var shared = new FeedTick(tick, _json);
         foreach (var connection in Volatile.Read(ref _connections)) connection.Offer(shared);
+        FeedMetrics.FanOut.Record(Stopwatch.GetElapsedTime(shared.ArrivedAt).TotalMilliseconds);
         return Task.CompletedTask;
     }
 
@@ -230,6 +248,7 @@ public sealed class ViewerConnection(RoomFeed feed, int capacity)
     {
         if (_queue.Writer.TryWrite(tick) || Evicted) return;
         Evicted = true;
+        FeedMetrics.Evicted.Add(1);
         _queue.Writer.TryComplete();
     }
 }
@@ -240,6 +259,7 @@ public sealed class FeedTick(RoomChannelTick tick, JsonSerializerOptions json)
     private string? _json;
 
     public RoomChannelTick Tick => tick;
+    public long ArrivedAt { get; } = Stopwatch.GetTimestamp();
     public long Sequence => tick.Sequence;
 
     // A race between two writers serializes twice and keeps either: the same text.

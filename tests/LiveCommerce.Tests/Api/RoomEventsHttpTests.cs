@@ -163,6 +163,50 @@ public sealed class RoomEventsHttpTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task A_comment_deleted_by_the_streamer_or_an_admin_leaves_every_screen_and_the_snapshot()
+    {
+        var shop = await HttpShop.OpenAsync(api);
+        var fan = await shop.BuyerAsync("fan");
+        await HttpShop.Ok(fan.PostAsync($"/v1/rooms/{shop.RoomId}/viewers", null));
+        await using var stream = await OpenAsync(shop.RoomId);
+        await stream.NextAsync(); // snapshot
+
+        async Task<string> PostAsync(string text)
+        {
+            var receipt = await HttpShop.Read(await fan.PostAsJsonAsync($"/v1/rooms/{shop.RoomId}/comments", new { text }), HttpStatusCode.Accepted);
+            var id = receipt.GetProperty("id").GetString()!;
+            var shown = Deltas(await stream.UntilAsync(e => Deltas(e, "comment").Any(c => c.GetProperty("comment").GetProperty("id").GetString() == id)), "comment");
+            Assert.Equal(text, shown.Single(c => c.GetProperty("comment").GetProperty("id").GetString() == id).GetProperty("comment").GetProperty("text").GetString());
+            return id;
+        }
+        var rude = await PostAsync("rude words");
+        var alsoRude = await PostAsync("more rude words");
+        await PostAsync("nice words");
+
+        // Neither another streamer nor a buyer (not even the author) may; anonymous is 401; an unknown id is 404.
+        var url = $"/v1/rooms/{shop.RoomId}/comments/{rude}";
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await api.ClientAs("someone-else-s3", "streamer")).DeleteAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await fan.DeleteAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.CreateClient().DeleteAsync(url)).StatusCode);
+        var unknown = await shop.Streamer.DeleteAsync($"/v1/rooms/{shop.RoomId}/comments/never-posted");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await shop.Streamer.DeleteAsync(url)).StatusCode);
+        var deleted = Deltas(await stream.UntilAsync(e => Deltas(e, "commentDeleted").Any()), "commentDeleted").Single();
+        Assert.Equal(rude, deleted.GetProperty("commentId").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await shop.Streamer.DeleteAsync(url)).StatusCode); // gone: not twice
+        Assert.Equal(HttpStatusCode.NoContent, (await shop.Admin.DeleteAsync($"/v1/rooms/{shop.RoomId}/comments/{alsoRude}")).StatusCode);
+        await stream.UntilAsync(e => Deltas(e, "commentDeleted").Any(d => d.GetProperty("commentId").GetString() == alsoRude));
+
+        await using var late = await OpenAsync(shop.RoomId);
+        var comments = Data(await late.NextAsync()).GetProperty("recentComments").EnumerateArray().Select(c => c.GetProperty("text").GetString()).ToList();
+        Assert.Equal(["nice words"], comments);
+        var view = await HttpShop.Ok(shop.Admin.GetAsync($"/v1/rooms/{shop.RoomId}"));
+        Assert.Equal(["nice words"], view.GetProperty("recentComments").EnumerateArray().Select(c => c.GetProperty("text").GetString()));
+    }
+
+    [Fact]
     public async Task Bad_ids_an_unknown_room_and_pinning_by_another_streamer_are_problems()
     {
         var client = api.CreateClient();
