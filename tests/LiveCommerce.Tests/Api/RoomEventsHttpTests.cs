@@ -262,6 +262,45 @@ public sealed class RoomFeedFanOutTests
     }
 
     [Fact]
+    public async Task Ticks_that_overtake_one_another_reach_viewers_in_channel_order_and_a_lost_one_is_not_waited_for_long()
+    {
+        // A hold far longer than the test: only the order and the depth can release a tick here.
+        var feed = new RoomFeed("r1", null!, TimeSpan.FromSeconds(10), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            holdFor: TimeSpan.FromHours(1));
+        var viewer = new ViewerConnection(feed, capacity: 64);
+        feed.Add(viewer);
+        foreach (var s in new long[] { 1, 3, 2, 2, 5, 4 }) await feed.OnTick(Tick(s));
+        var received = new List<long>();
+        while (viewer.Ticks.TryRead(out var tick)) received.Add(tick.Sequence);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], received); // in order, the duplicate dropped
+
+        // Tick 6 is lost: 7..11 are held at most 4 deep, then let through in order (each connection then catches up).
+        foreach (var s in new long[] { 7, 8, 9, 10 }) await feed.OnTick(Tick(s));
+        Assert.False(viewer.Ticks.TryRead(out _));
+        await feed.OnTick(Tick(11));
+        received.Clear();
+        while (viewer.Ticks.TryRead(out var tick)) received.Add(tick.Sequence);
+        Assert.Equal([7L, 8L, 9L, 10L, 11L], received);
+
+        feed.Stop();
+
+        // A lone tick after a jump (a new channel activation) is let through by the hold timer, not kept for ever.
+        var timed = new RoomFeed("r1", null!, TimeSpan.FromSeconds(10), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            holdFor: TimeSpan.FromMilliseconds(50));
+        var other = new ViewerConnection(timed, capacity: 64);
+        timed.Add(other);
+        await timed.OnTick(Tick(1));
+        await timed.OnTick(Tick(5_000_000));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, (await other.Ticks.ReadAsync(wait.Token)).Sequence);
+        Assert.Equal(5_000_000, (await other.Ticks.ReadAsync(wait.Token)).Sequence);
+        await timed.OnTick(Tick(5_000_001));
+        Assert.True(other.Ticks.TryRead(out var next));
+        Assert.Equal(5_000_001, next.Sequence);
+        timed.Stop();
+    }
+
+    [Fact]
     public async Task A_tick_is_serialized_once_for_every_viewer_of_a_front_door_with_the_front_doors_json_settings()
     {
         var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
