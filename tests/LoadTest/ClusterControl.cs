@@ -46,6 +46,13 @@ public sealed class ClusterControl(Options options, Action<string> progress)
             f => int.TryParse(File.ReadAllText(f).Trim(), out var pid) ? pid : 0).Where(p => p.Value > 0).ToDictionary();
     }
 
+    /// <summary>The front doors' resident memory together (api, api-1, ...), in KB; 0 when none is known.</summary>
+    public long FrontDoorsRssKb() => Processes().Where(p => p.Key.StartsWith("api", StringComparison.Ordinal)).Sum(p =>
+    {
+        try { return long.Parse(File.ReadLines($"/proc/{p.Value}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or InvalidOperationException) { return 0L; }
+    });
+
     /// <summary>CPU (percent of one core since the previous sample) and resident memory of each cluster process.</summary>
     public void Sample(double second)
     {

@@ -20,6 +20,8 @@ public sealed class Options
     public int Rooms { get; set; } = 20;
     public int Viewers { get; set; } = 2000;
     public int Subscribers { get; set; } = 1000;
+    /// <summary>Viewers scenario: before the load starts, hold the subscribers idle and report front-door memory per connection.</summary>
+    public bool IdleMemory { get; set; }
     public int Buyers { get; set; } = 20000;
     public int Stock { get; set; } = 1000;
     public double PaidShare { get; set; } = 0.8;
@@ -50,7 +52,10 @@ public sealed class Options
                                     the sandbox, ship, deliver, confirm, refunds) [default]
           --scenario flash-sale     one hot room, one product with --stock units, --buyers buyers pressing at once
           --scenario viewers        the live evening, plus --subscribers S Server-Sent-Events viewers spread over the
-                                    rooms: ticks delivered/s, delivery latency p50/p99/max, event-id gaps (must be 0)
+                                    rooms: ticks delivered/s, delivery latency p50/p99/max (all ticks and ticks
+                                    with a stock delta), event-id gaps (must be 0)
+          --idle-memory             viewers: first hold the S subscribers idle (no load yet) and report front-door
+                                    resident memory per connection (after minus before, over S; checked <= 64 KB)
           --smoke                   a tiny live evening for CI: a few seconds, invariants checked
 
         Load
@@ -101,6 +106,7 @@ public sealed class Options
                 case "--rooms": o.Rooms = I(); break;
                 case "--viewers": o.Viewers = I(); break;
                 case "--subscribers": o.Subscribers = I(); break;
+                case "--idle-memory": o.IdleMemory = true; break;
                 case "--buyers": o.Buyers = I(); break;
                 case "--stock": o.Stock = I(); break;
                 case "--paid-share": o.PaidShare = D(); break;

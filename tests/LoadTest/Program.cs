@@ -76,6 +76,7 @@ async Task<RunResult> RunOnceAsync(int silos)
 
     Task load;
     ViewerLoad? viewerLoad = null;
+    Invariants.Check? idleMemory = null;
     if (options.Scenario == "flash-sale")
     {
         stop.CancelAfter(TimeSpan.FromMinutes(10));
@@ -83,15 +84,20 @@ async Task<RunResult> RunOnceAsync(int silos)
     }
     else
     {
-        _ = Task.Delay(options.Warmup).ContinueWith(_ => { metrics.StartMeasuring(); clock.Restart(); });
-        stop.CancelAfter(options.Warmup + options.Duration);
-        load = scenarios.RunLiveEveningAsync(stop.Token);
+        Task? watching = null;
         if (options.Scenario == "viewers")
         {
             viewerLoad = new ViewerLoad(options, world.Rooms.Select(r => r.RoomId).ToList(), Progress);
-            var watching = viewerLoad.RunAsync(stop.Token);
-            load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad.Summary(options.Duration + options.Warmup)));
+            var beforeKb = cluster.FrontDoorsRssKb();
+            watching = viewerLoad.RunAsync(stop.Token);
+            // Before any load: the rooms are quiet, so the connections are idle (heartbeats only).
+            if (options.IdleMemory) idleMemory = await viewerLoad.IdleMemoryAsync(cluster.FrontDoorsRssKb, beforeKb, stop.Token);
         }
+        _ = Task.Delay(options.Warmup).ContinueWith(_ => { metrics.StartMeasuring(); clock.Restart(); });
+        stop.CancelAfter(options.Warmup + options.Duration);
+        load = scenarios.RunLiveEveningAsync(stop.Token);
+        if (watching is not null)
+            load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad!.Summary(options.Duration + options.Warmup)));
         if (options.KillSiloAt is { } at)
         {
             _ = Task.Run(async () =>
@@ -117,6 +123,7 @@ async Task<RunResult> RunOnceAsync(int silos)
     if (!options.SkipInvariants) await invariants.RunAsync();
     // A viewer's stock and price are never silently stale: every subscriber saw consecutive event ids.
     if (viewerLoad is not null) invariants.Results.Add(viewerLoad.Check());
+    if (idleMemory is not null) invariants.Results.Add(idleMemory);
 
     var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)).ToList();
     if (killedAt is { } k)

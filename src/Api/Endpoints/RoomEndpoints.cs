@@ -15,6 +15,8 @@ public static class RoomEndpoints
     public sealed record StockRequest(int? Quantity);
     public sealed record LikeRequest(int? Count);
     public sealed record CommentRequest(string? Text);
+    /// <summary>A posted comment's id: what its streamer names to delete it.</summary>
+    public sealed record CommentReceipt(string Id);
 
     public static void MapRoomEndpoints(this RouteGroupBuilder v1)
     {
@@ -74,10 +76,10 @@ public static class RoomEndpoints
         }).RequireAuthorization(Roles.Buyer);
 
         rooms.MapPost("/{roomId}/comments", async (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
-        {
-            await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? "");
-            return Results.Accepted();
-        }).RequireAuthorization(Roles.Buyer);
+            TypedResults.Accepted((string?)null, new CommentReceipt(await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? ""))))
+            .RequireAuthorization(Roles.Buyer)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         rooms.MapPost("/{roomId}/shares", async (string roomId, HttpContext http, IGrainFactory grains) =>
         {

@@ -24,6 +24,12 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     /// <summary>The streamer bars a viewer from commenting here; the viewer's comments are taken off viewers' screens and never pushed again.</summary>
     Task BanCommenter(string streamerId, string viewerId);
 
+    /// <summary>
+    /// Takes one recent comment down: it is never pushed if it was not yet, and viewers are told to remove it if it
+    /// was. Who may do it is the front door's check (the room's streamer or an admin). Not found: not a recent comment.
+    /// </summary>
+    Task DeleteComment(string commentId);
+
     /// <summary>The room's channel lost track (it moved, or missed a batch): the room sends its whole state at its next tick.</summary>
     [Orleans.Concurrency.OneWay]
     Task ResendToChannel();
@@ -39,7 +45,8 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     Task<RoomView> Join(string viewerId);
     Task Leave(string viewerId);
     Task Like(string viewerId, int count);
-    Task Comment(string viewerId, string text);
+    /// <summary>Posts a comment; returns its id (what the streamer names to delete it).</summary>
+    Task<string> Comment(string viewerId, string text);
     Task Share(string viewerId);
 
     [Orleans.Concurrency.ReadOnly]
@@ -139,7 +146,9 @@ public sealed record RoomView(
 public sealed record CommentView(
     [property: Id(0)] string ViewerId,
     [property: Id(1)] string Text,
-    [property: Id(2)] DateTimeOffset At);
+    [property: Id(2)] DateTimeOffset At,
+    // Null for comments kept before comments had ids (they cannot be deleted one by one).
+    [property: Id(3)] string? Id = null);
 
 [GenerateSerializer, Immutable]
 public sealed record ReserveRequest(

@@ -87,12 +87,13 @@ public sealed record ChannelCounts(
     [property: Id(2)] long Comments,
     [property: Id(3)] long Shares);
 
-/// <summary>A comment as pushed: the author is a masked handle, never the buyer id.</summary>
+/// <summary>A comment as pushed: the author is a masked handle, never the buyer id. The id lets a deletion name it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ChannelComment(
     [property: Id(0)] string Author,
     [property: Id(1)] string Text,
-    [property: Id(2)] DateTimeOffset At);
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] string? Id = null);
 
 /// <summary>One change viewers see. Shelf deltas carry the room's sequence number: a viewer can tell they are current.</summary>
 [GenerateSerializer, Immutable]
@@ -106,6 +107,7 @@ public sealed record ChannelComment(
 [JsonDerivedType(typeof(CommentPosted), "comment")]
 [JsonDerivedType(typeof(OrderTicker), "ticker")]
 [JsonDerivedType(typeof(CommentsRemoved), "commentsRemoved")]
+[JsonDerivedType(typeof(CommentDeleted), "commentDeleted")]
 public abstract record RoomDelta;
 
 [GenerateSerializer, Immutable]
@@ -139,6 +141,10 @@ public sealed record CommentPosted([property: Id(0)] ChannelComment Comment) : R
 /// <summary>A banned commenter's comments (by their handle) are taken down.</summary>
 [GenerateSerializer, Immutable]
 public sealed record CommentsRemoved([property: Id(0)] string Author) : RoomDelta;
+
+/// <summary>One comment taken down by the streamer or an admin (viewers that were shown it remove it).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CommentDeleted([property: Id(0)] string CommentId) : RoomDelta;
 
 /// <summary>"A buyer bought 2": no buyer id or other personal data.</summary>
 [GenerateSerializer, Immutable]

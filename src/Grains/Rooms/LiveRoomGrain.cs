@@ -288,6 +288,17 @@ public sealed class LiveRoomGrain(
 
     private const int MaxBans = 10_000;
 
+    public async Task DeleteComment(string commentId)
+    {
+        RequireOpened();
+        Ids.Require(commentId, "commentId");
+        // Only recent comments are known here; older ones are already off every snapshot.
+        if (_audience.RecentComments.RemoveAll(c => c.Id == commentId) == 0) throw DomainException.NotFound("comment", commentId);
+        _outbox.DeleteComment(commentId);
+        _audienceDirty = true;
+        await FlushAudienceAsync(CancellationToken.None); // kept at once, like a ban: a reactivated room must not show it again
+    }
+
     // ---- channel ----------------------------------------------------------------------------------
 
     public Task ResendToChannel()
@@ -319,7 +330,7 @@ public sealed class LiveRoomGrain(
     RoomChannelSnapshot IRoomChannelSource.Snapshot(long roomSequence) =>
         new(RoomId, 0, _live.Status, _live.Title, _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(ChannelItem).ToList(),
             ((IRoomChannelSource)this).Counts(), _live.PinnedProductId,
-            _audience.RecentComments.Select(c => new ChannelComment(RoomChannelOutbox.Handle(c.ViewerId), c.Text, c.At)).ToList(),
+            _audience.RecentComments.Select(c => new ChannelComment(RoomChannelOutbox.Handle(c.ViewerId), c.Text, c.At, c.Id)).ToList(),
             roomSequence, _live.Opened);
 
     // ---- audience ---------------------------------------------------------------------------------
@@ -359,7 +370,7 @@ public sealed class LiveRoomGrain(
         return Task.CompletedTask;
     }
 
-    public Task Comment(string viewerId, string text)
+    public Task<string> Comment(string viewerId, string text)
     {
         var clean = Text.Require(text, "text", _settings.MaxCommentLength);
         RequireViewerInLiveRoom(viewerId);
@@ -367,11 +378,12 @@ public sealed class LiveRoomGrain(
         _audience.Comments++;
         _commentsSinceFlush++;
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
-        _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow()));
-        _outbox.Comment(new ChannelComment(RoomChannelOutbox.Handle(viewerId), clean, clock.GetUtcNow()), TimeProvider.System.GetUtcNow());
+        var id = Guid.NewGuid().ToString("N")[..16];
+        _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow(), id));
+        _outbox.Comment(new ChannelComment(RoomChannelOutbox.Handle(viewerId), clean, clock.GetUtcNow(), id), TimeProvider.System.GetUtcNow());
         if (_audience.RecentComments.Count > _settings.RecentComments) _audience.RecentComments.RemoveAt(0);
         _audienceDirty = true;
-        return Task.CompletedTask;
+        return Task.FromResult(id);
     }
 
     public Task Share(string viewerId)

@@ -163,6 +163,50 @@ public sealed class RoomEventsHttpTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task A_comment_deleted_by_the_streamer_or_an_admin_leaves_every_screen_and_the_snapshot()
+    {
+        var shop = await HttpShop.OpenAsync(api);
+        var fan = await shop.BuyerAsync("fan");
+        await HttpShop.Ok(fan.PostAsync($"/v1/rooms/{shop.RoomId}/viewers", null));
+        await using var stream = await OpenAsync(shop.RoomId);
+        await stream.NextAsync(); // snapshot
+
+        async Task<string> PostAsync(string text)
+        {
+            var receipt = await HttpShop.Read(await fan.PostAsJsonAsync($"/v1/rooms/{shop.RoomId}/comments", new { text }), HttpStatusCode.Accepted);
+            var id = receipt.GetProperty("id").GetString()!;
+            var shown = Deltas(await stream.UntilAsync(e => Deltas(e, "comment").Any(c => c.GetProperty("comment").GetProperty("id").GetString() == id)), "comment");
+            Assert.Equal(text, shown.Single(c => c.GetProperty("comment").GetProperty("id").GetString() == id).GetProperty("comment").GetProperty("text").GetString());
+            return id;
+        }
+        var rude = await PostAsync("rude words");
+        var alsoRude = await PostAsync("more rude words");
+        await PostAsync("nice words");
+
+        // Neither another streamer nor a buyer (not even the author) may; anonymous is 401; an unknown id is 404.
+        var url = $"/v1/rooms/{shop.RoomId}/comments/{rude}";
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await api.ClientAs("someone-else-s3", "streamer")).DeleteAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await fan.DeleteAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.CreateClient().DeleteAsync(url)).StatusCode);
+        var unknown = await shop.Streamer.DeleteAsync($"/v1/rooms/{shop.RoomId}/comments/never-posted");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await shop.Streamer.DeleteAsync(url)).StatusCode);
+        var deleted = Deltas(await stream.UntilAsync(e => Deltas(e, "commentDeleted").Any()), "commentDeleted").Single();
+        Assert.Equal(rude, deleted.GetProperty("commentId").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await shop.Streamer.DeleteAsync(url)).StatusCode); // gone: not twice
+        Assert.Equal(HttpStatusCode.NoContent, (await shop.Admin.DeleteAsync($"/v1/rooms/{shop.RoomId}/comments/{alsoRude}")).StatusCode);
+        await stream.UntilAsync(e => Deltas(e, "commentDeleted").Any(d => d.GetProperty("commentId").GetString() == alsoRude));
+
+        await using var late = await OpenAsync(shop.RoomId);
+        var comments = Data(await late.NextAsync()).GetProperty("recentComments").EnumerateArray().Select(c => c.GetProperty("text").GetString()).ToList();
+        Assert.Equal(["nice words"], comments);
+        var view = await HttpShop.Ok(shop.Admin.GetAsync($"/v1/rooms/{shop.RoomId}"));
+        Assert.Equal(["nice words"], view.GetProperty("recentComments").EnumerateArray().Select(c => c.GetProperty("text").GetString()));
+    }
+
+    [Fact]
     public async Task Bad_ids_an_unknown_room_and_pinning_by_another_streamer_are_problems()
     {
         var client = api.CreateClient();
@@ -215,6 +259,45 @@ public sealed class RoomFeedFanOutTests
         var queued = new List<long>();
         await foreach (var tick in slow.Ticks.ReadAllAsync()) queued.Add(tick.Sequence);
         Assert.Equal([1L, 2L, 3L, 4L], queued);
+    }
+
+    [Fact]
+    public async Task Ticks_that_overtake_one_another_reach_viewers_in_channel_order_and_a_lost_one_is_not_waited_for_long()
+    {
+        // A hold far longer than the test: only the order and the depth can release a tick here.
+        var feed = new RoomFeed("r1", null!, TimeSpan.FromSeconds(10), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            holdFor: TimeSpan.FromHours(1));
+        var viewer = new ViewerConnection(feed, capacity: 64);
+        feed.Add(viewer);
+        foreach (var s in new long[] { 1, 3, 2, 2, 5, 4 }) await feed.OnTick(Tick(s));
+        var received = new List<long>();
+        while (viewer.Ticks.TryRead(out var tick)) received.Add(tick.Sequence);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], received); // in order, the duplicate dropped
+
+        // Tick 6 is lost: 7..11 are held at most 4 deep, then let through in order (each connection then catches up).
+        foreach (var s in new long[] { 7, 8, 9, 10 }) await feed.OnTick(Tick(s));
+        Assert.False(viewer.Ticks.TryRead(out _));
+        await feed.OnTick(Tick(11));
+        received.Clear();
+        while (viewer.Ticks.TryRead(out var tick)) received.Add(tick.Sequence);
+        Assert.Equal([7L, 8L, 9L, 10L, 11L], received);
+
+        feed.Stop();
+
+        // A lone tick after a jump (a new channel activation) is let through by the hold timer, not kept for ever.
+        var timed = new RoomFeed("r1", null!, TimeSpan.FromSeconds(10), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            holdFor: TimeSpan.FromMilliseconds(50));
+        var other = new ViewerConnection(timed, capacity: 64);
+        timed.Add(other);
+        await timed.OnTick(Tick(1));
+        await timed.OnTick(Tick(5_000_000));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, (await other.Ticks.ReadAsync(wait.Token)).Sequence);
+        Assert.Equal(5_000_000, (await other.Ticks.ReadAsync(wait.Token)).Sequence);
+        await timed.OnTick(Tick(5_000_001));
+        Assert.True(other.Ticks.TryRead(out var next));
+        Assert.Equal(5_000_001, next.Sequence);
+        timed.Stop();
     }
 
     [Fact]

@@ -209,6 +209,29 @@ public sealed class RoomChannelRulesTests
         Assert.Equal(["hello"], state.Snapshot(1).RecentComments.Select(c => c.Text));
     }
 
+    [Fact]
+    public void A_deleted_comment_is_never_pushed_if_pending_and_taken_down_and_off_the_snapshot_if_shown()
+    {
+        var (_, room) = Started();
+        var state = new RoomChannelState("r1", recentComments: 10);
+        var outbox = new RoomChannelOutbox(10, 3);
+        state.Apply(outbox.Drain("r1", room, T0)!);
+        outbox.Comment(new ChannelComment("viewer-1", "shown", T0, "c-shown"), T0);
+        outbox.Comment(new ChannelComment("viewer-1", "kept", T0, "c-kept"), T0);
+        state.Apply(outbox.Drain("r1", room, T0)!);
+
+        outbox.Comment(new ChannelComment("viewer-2", "pending", T0, "c-pending"), T0);
+        outbox.DeleteComment("c-pending");
+        outbox.DeleteComment("c-shown");
+        outbox.DeleteComment("c-shown"); // twice: one delta
+        var batch = outbox.Drain("r1", room, T0)!;
+        Assert.Empty(batch.Deltas.OfType<CommentPosted>()); // the pending one never goes out
+        Assert.Equal(new CommentDeleted("c-shown"), Assert.Single(batch.Deltas.OfType<CommentDeleted>()));
+        state.Apply(batch);
+        Assert.Equal(["kept"], state.Snapshot(1).RecentComments.Select(c => c.Text));
+        Assert.Null(outbox.Drain("r1", room, T0)); // nothing left over for the next tick
+    }
+
     private static RoomChannelTick Tick(long sequence) => new(sequence, [new CountsChanged(new ChannelCounts(0, sequence, 0, 0))], T0);
 
     [Fact]

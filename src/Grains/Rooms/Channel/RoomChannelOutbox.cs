@@ -28,6 +28,7 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
     private readonly List<ChannelComment> _comments = [];
     private readonly List<OrderTicker> _tickers = [];
     private readonly List<string> _banned = [];
+    private readonly List<string> _deleted = [];
     private readonly CommentSampler _sampler = new(commentsPerSecond);
     private bool _counts, _status, _pinned;
     // The first batch of a room activation is a full reset: the channel may have missed the previous activation's end.
@@ -35,7 +36,7 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
     private long _sequence = SequenceEpoch.Next();
 
     public long Sequence => _sequence;
-    public bool HasChanges => _reset || _counts || _status || _pinned || _stock.Count + _price.Count + _added.Count + _comments.Count + _tickers.Count + _banned.Count > 0;
+    public bool HasChanges => _reset || _counts || _status || _pinned || _stock.Count + _price.Count + _added.Count + _comments.Count + _tickers.Count + _banned.Count + _deleted.Count > 0;
 
     public void StockChanged(string productId) => _stock.Add(productId);
     public void PriceChanged(string productId) => _price.Add(productId);
@@ -59,6 +60,13 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
     {
         _comments.RemoveAll(c => c.Author == author);
         if (!_banned.Contains(author)) _banned.Add(author);
+    }
+
+    /// <summary>A deleted comment: not pushed if it is still waiting for the tick, otherwise viewers are told to take it down.</summary>
+    public void DeleteComment(string commentId)
+    {
+        if (_comments.RemoveAll(c => c.Id == commentId) > 0) return;
+        if (!_deleted.Contains(commentId)) _deleted.Add(commentId);
     }
 
     public void Sold(string productId, string productName, int quantity, DateTimeOffset at)
@@ -92,9 +100,10 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
         }
         // Comments and tickers are events, not state: they follow a reset too.
         foreach (var author in _banned) deltas.Add(new CommentsRemoved(author));
+        foreach (var id in _deleted) deltas.Add(new CommentDeleted(id));
         foreach (var c in _comments) deltas.Add(new CommentPosted(c));
         deltas.AddRange(_tickers);
-        _stock.Clear(); _price.Clear(); _added.Clear(); _comments.Clear(); _tickers.Clear(); _banned.Clear();
+        _stock.Clear(); _price.Clear(); _added.Clear(); _comments.Clear(); _tickers.Clear(); _banned.Clear(); _deleted.Clear();
         _counts = _status = _pinned = _reset = false;
         return new RoomChannelBatch(roomId, sequence, deltas, now, reset);
     }

@@ -91,18 +91,22 @@ public sealed class RoomChannelState(string roomId, int recentComments)
             case PinnedChanged p: _pinned = p.ProductId; break;
             case StatusChanged s: _status = s.Status; break;
             case CountsChanged c: _counts = c.Counts; break;
-            case CommentsRemoved r:
-                for (var node = _comments.First; node is not null;)
-                {
-                    var next = node.Next;
-                    if (node.Value.Author == r.Author) _comments.Remove(node);
-                    node = next;
-                }
-                break;
+            case CommentsRemoved r: RemoveComments(c => c.Author == r.Author); break;
+            case CommentDeleted d: RemoveComments(c => c.Id == d.CommentId); break;
             case CommentPosted c:
                 _comments.AddLast(c.Comment);
                 while (_comments.Count > recentComments) _comments.RemoveFirst();
                 break;
+        }
+    }
+
+    private void RemoveComments(Func<ChannelComment, bool> match)
+    {
+        for (var node = _comments.First; node is not null;)
+        {
+            var next = node.Next;
+            if (match(node.Value)) _comments.Remove(node);
+            node = next;
         }
     }
 
