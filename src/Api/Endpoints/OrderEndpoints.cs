@@ -43,7 +43,7 @@ public static class OrderEndpoints
                 PlaceOutcome.OpenOrderLimit => Problem(409, "order.open_orders_limit", "Too many unpaid orders.", result),
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RetrySafe(RetrySafety.IdempotentWithKey);
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated");
@@ -57,13 +57,13 @@ public static class OrderEndpoints
         }).RequireAuthorization("authenticated");
 
         orders.MapPost("/{orderId}/payments", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         orders.MapPost("/{orderId}/cancel", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         orders.MapPost("/{orderId}/ship", async (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber))).RequireAuthorization(Roles.Merchant);
+            Results.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber))).RequireAuthorization(Roles.Merchant).RetrySafe();
 
         // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
         orders.MapPost("/{orderId}/delivery", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -72,10 +72,10 @@ public static class OrderEndpoints
             var view = await order.Get();
             http.User.EnsureActsAs(Party.Merchant, view.MerchantId);
             return Results.Ok(await order.MarkDelivered());
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").RetrySafe();
 
         orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         orders.MapPost("/{orderId}/refunds", async (string orderId, RefundHttpRequest body, HttpContext http, IGrainFactory grains) =>
         {
@@ -87,7 +87,7 @@ public static class OrderEndpoints
             var view = await Order(grains, orderId).Refund(new RefundRequest(key, RequestHelpers.Require(body.Amount, "amount"),
                 body.Reason ?? "", initiator, http.User.Subject()));
             return Results.Ok(ForCaller(http.User, view));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").RetrySafe(RetrySafety.IdempotentWithKey);
     }
 
     private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"));
