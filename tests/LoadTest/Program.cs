@@ -129,11 +129,13 @@ async Task<RunResult> RunOnceAsync(int silos)
     // A viewer's stock and price are never silently stale: every subscriber saw consecutive event ids.
     if (viewerLoad is not null) invariants.Results.Add(viewerLoad.Check());
 
-    var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)).ToList();
+    var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)
+        { RequestErrors = s.Value.RequestErrors }).ToList();
     if (killedAt is { } k)
     {
         var after = timeline.Where(p => p.Second >= k).ToList();
-        var errorSeconds = after.Where(p => p.Errors > 0).ToList();
+        // The error window counts failed requests; a paid flow whose callback came late is reported on its own line.
+        var errorSeconds = after.Where(p => p.RequestErrors > 0).ToList();
         var before = timeline.Where(p => p.Second < k && p.Second >= k - 6).ToList();
         var baseline = before.Count == 0 ? 0 : before.Average(p => p.Placed);
         double? recovered = null;
@@ -147,7 +149,7 @@ async Task<RunResult> RunOnceAsync(int silos)
         var failures = metrics.Operations.Where(o => o.Value.Failed > 0)
             .SelectMany(o => o.Value.Errors.Select(e => new FailureCount(o.Key, e.Key, e.Value))).OrderByDescending(f => f.Count).ToList();
         kill = new KillReport(k, restartedAt ?? k, errorSeconds.FirstOrDefault()?.Second, errorSeconds.LastOrDefault()?.Second,
-            errorSeconds.Count == 0 ? 0 : errorSeconds[^1].Second - errorSeconds[0].Second + 1, recovered, errorSeconds.Sum(p => p.Errors))
+            errorSeconds.Count == 0 ? 0 : errorSeconds[^1].Second - errorSeconds[0].Second + 1, recovered, errorSeconds.Sum(p => p.RequestErrors))
         {
             Event = drill ?? "",
             Requests = requests,

@@ -14,7 +14,11 @@ public sealed record RunResult(
 public sealed record OperationSummary(long Ok, long Failed, double PerSecond, double P50, double P90, double P99, double P999, double Max,
     IReadOnlyDictionary<string, long> Errors, IReadOnlyDictionary<string, long> Outcomes);
 
-public sealed record SecondPoint(double Second, long Placed, long PaidFlows, long Errors, double PlaceP99Ms);
+public sealed record SecondPoint(double Second, long Placed, long PaidFlows, long Errors, double PlaceP99Ms)
+{
+    /// <summary>Of <see cref="Errors"/>, the failed HTTP requests.</summary>
+    public long RequestErrors { get; init; }
+}
 
 public sealed record ProcessSummary(string Name, double AvgCpuPercent, double MaxCpuPercent, double MaxRssMb);
 
