@@ -10,6 +10,7 @@
 #   deploy/local-cluster.sh token SUBJECT ROLE               print a signed token (the postgres profile has no
 #                                                            development token endpoint)
 #   deploy/local-cluster.sh kill-silo I | start-silo I       SIGKILL / start silo I (failover drills)
+#   deploy/local-cluster.sh restart-silo I                   SIGTERM silo I, wait until it has left, start it again
 #   deploy/local-cluster.sh kill-api I | start-api I         SIGKILL / start front door I
 #
 # State (pids, logs, the generated signing key, callback secret and database password, and the throwaway certificate
@@ -204,7 +205,16 @@ case "$cmd" in
   token) token "$1" "$2" ;;
   kill-silo) alive "$state/silo-$1.pid" && kill -KILL "$(cat "$state/silo-$1.pid")"; rm -f "$state/silo-$1.pid"; echo "silo $1 killed" ;;
   start-silo) start_silo "$1" ;;
+  restart-silo) # graceful: the silo deactivates its grains, flushes and leaves the membership table before it exits
+    f="$state/silo-$1.pid"
+    if alive "$f"; then
+      pid="$(cat "$f")"; kill -TERM "$pid"
+      for _ in $(seq 1 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      if kill -0 "$pid" 2>/dev/null; then echo "silo $1 still running 60 s after SIGTERM" >&2; exit 1; fi
+      rm -f "$f"; echo "silo $1 stopped"
+    fi
+    start_silo "$1" ;;
   kill-api) f="$(api_pid_file "$1")"; alive "$f" && kill -KILL "$(cat "$f")"; rm -f "$f"; echo "front door $1 killed" ;;
   start-api) start_api "$1" ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

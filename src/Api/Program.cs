@@ -33,6 +33,9 @@ builder.Services.Configure<JsonOptions>(o =>
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddClusterRetry();
+// On SIGTERM Kestrel stops accepting connections and lets the requests in flight finish (retries included) for this long.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("LiveCommerce:Api:ShutdownTimeout", TimeSpan.FromSeconds(30)));
 builder.Services.AddLiveCommerceHealth(options);
 builder.Services.AddLiveCommerceOpenApi();
 builder.Services.AddSingleton<ClientIpResolver>();
@@ -60,7 +63,7 @@ app.MapOpenApi();
 app.MapScalarApiReference();
 if (options.Dashboard) app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(Roles.Admin).ValidateDashboardInput().ExcludeFromDescription();
 
-var v1 = app.MapGroup("/v1");
+var v1 = app.MapGroup("/v1").WithClusterRetry();
 if (embedded) v1.MapDevTokenEndpoints();
 v1.MapAuthEndpoints();
 v1.MapStreamerEndpoints();

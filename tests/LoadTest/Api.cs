@@ -34,15 +34,19 @@ public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics
         Func<Reply, string?>? outcome = null, bool record = true)
     {
         var begun = start ?? Stopwatch.GetTimestamp();
-        using var request = new HttpRequestMessage(method, options.NextUrl() + path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.For(caller.Subject, caller.Role));
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        if (clientIp is not null) request.Headers.Add("X-Forwarded-For", clientIp);
-        if (body is not null) request.Content = JsonContent.Create(body);
+        var token = await tokens.For(caller.Subject, caller.Role);
         Reply reply;
         try
         {
-            using var response = await http.SendAsync(request);
+            using var response = await SendToAnyFrontDoor(() =>
+            {
+                var request = new HttpRequestMessage(method, options.NextUrl() + path);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+                if (clientIp is not null) request.Headers.Add("X-Forwarded-For", clientIp);
+                if (body is not null) request.Content = JsonContent.Create(body);
+                return request;
+            });
             var text = await response.Content.ReadAsStringAsync();
             var json = text.Length > 0 && text[0] is '{' or '[' ? JsonDocument.Parse(text).RootElement.Clone() : default;
             var ok = expected is null ? response.IsSuccessStatusCode : expected.Contains(response.StatusCode);
@@ -53,6 +57,43 @@ public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics
         catch (HttpRequestException e) { reply = new Reply(0, default, "connection: " + (e.HttpRequestError.ToString())); }
         if (record) metrics.Record(op, begun, reply.Error, reply.Ok && outcome?.Invoke(reply) is { } o ? o : null);
         return reply;
+    }
+
+    /// <summary>
+    /// A connection that could not be opened sent nothing: like a load balancer, mark that front door down and send the
+    /// request to another one. A request that fails after it was sent is not sent again (it is lost with its front door).
+    /// </summary>
+    private async Task<HttpResponseMessage> SendToAnyFrontDoor(Func<HttpRequestMessage> create)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = create();
+            try { return await http.SendAsync(request); }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError
+                && e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                && options.Urls.Length > 1 && attempt < options.Urls.Length)
+            {
+                options.MarkDown(request.RequestUri!.GetLeftPart(UriPartial.Authority));
+            }
+        }
+    }
+
+    /// <summary>Brings front doors marked down back into the round robin once their readiness answers 200.</summary>
+    public async Task WatchFrontDoorsAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(1000, stop); } catch (OperationCanceledException) { return; }
+            foreach (var url in options.DownUrls.ToList())
+            {
+                try
+                {
+                    using var ready = await http.GetAsync(url + "/health/ready", stop);
+                    if (ready.IsSuccessStatusCode) options.MarkUp(url);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            }
+        }
     }
 
     private static string? Code(JsonElement json) =>

@@ -83,11 +83,19 @@ public sealed class SecondStats
     private readonly LongHistogram _placeLatency = new(120_000_000, 2);
     public long Errors { get; private set; }
 
+    /// <summary>Failed HTTP requests (Errors less paid flows whose callback was not seen in time: those are no request).</summary>
+    public long RequestErrors { get; private set; }
+
     public void Add(string op, long micros, bool failed)
     {
         lock (this)
         {
-            if (failed) { Errors++; return; }
+            if (failed)
+            {
+                Errors++;
+                if (op != "paid-flow") RequestErrors++;
+                return;
+            }
             _completed[op] = _completed.GetValueOrDefault(op) + 1;
             if (op is "place" or "reserve") _placeLatency.RecordValue(Math.Min(micros, _placeLatency.HighestTrackableValue));
         }

@@ -9,7 +9,24 @@ public sealed class Options
     public string[] Urls { get; set; } = ["http://127.0.0.1:5080"];
     public string Url => Urls[0];
     private int _nextUrl = -1;
-    public string NextUrl() => Urls.Length == 1 ? Urls[0] : Urls[(int)((uint)Interlocked.Increment(ref _nextUrl) % (uint)Urls.Length)];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _down = new();
+
+    /// <summary>The next front door in the round robin that is not marked down (any, if all are).</summary>
+    public string NextUrl()
+    {
+        if (Urls.Length == 1) return Urls[0];
+        for (var tries = 0; tries < Urls.Length; tries++)
+        {
+            var url = Urls[(int)((uint)Interlocked.Increment(ref _nextUrl) % (uint)Urls.Length)];
+            if (_down.IsEmpty || !_down.ContainsKey(url)) return url;
+        }
+        return Urls[(int)((uint)Interlocked.Increment(ref _nextUrl) % (uint)Urls.Length)];
+    }
+
+    /// <summary>Like a load balancer's health check: a front door that refused a connection gets no requests until it is ready again.</summary>
+    public void MarkDown(string url) => _down[url] = true;
+    public void MarkUp(string url) => _down.TryRemove(url, out _);
+    public IReadOnlyCollection<string> DownUrls => (IReadOnlyCollection<string>)_down.Keys;
     public string Scenario { get; set; } = "live-evening";
     public string Mode { get; set; } = "open";
     public double Rate { get; set; } = 500;
@@ -36,6 +53,8 @@ public sealed class Options
     public string ResultsDir { get; set; } = "results/load";
     public int[] Silos { get; set; } = [];
     public TimeSpan? KillSiloAt { get; set; }
+    public TimeSpan? RestartSiloAt { get; set; }
+    public TimeSpan? KillApiAt { get; set; }
     public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(5);
     public bool Pgbench { get; set; }
     public bool Smoke { get; set; }
@@ -78,6 +97,8 @@ public sealed class Options
           --cluster-dir DIR         the local cluster's state folder (pid files, keys, port, database) [.local/cluster]
           --silos 1,2,3             run the scenario on a fresh local cluster (and database) of each size
           --kill-silo-at S          SIGKILL silo 1 S seconds into the measured run; restart it --restart-after S later
+          --restart-silo-at S       graceful restart of silo 1 S seconds into the measured run (SIGTERM, wait for exit, start)
+          --kill-api-at S           SIGKILL front door 1 (of `up --apis 2`); start it --restart-after S later
           --pgbench                 measure pgbench simple-update at the same concurrency against the same server
           --results DIR             where result.json, report.md and chart.svg go                     [results/load]
           --skip-invariants         do not check the books at the end (not recommended)
@@ -122,6 +143,8 @@ public sealed class Options
                 case "--silos": o.Silos = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--kill-silo-at": o.KillSiloAt = TimeSpan.FromSeconds(D()); break;
                 case "--restart-after": o.RestartAfter = TimeSpan.FromSeconds(D()); break;
+                case "--restart-silo-at": o.RestartSiloAt = TimeSpan.FromSeconds(D()); break;
+                case "--kill-api-at": o.KillApiAt = TimeSpan.FromSeconds(D()); break;
                 case "--pgbench": o.Pgbench = true; break;
                 case "--smoke": o.Smoke = true; break;
                 case "--skip-invariants": o.SkipInvariants = true; break;

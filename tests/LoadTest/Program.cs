@@ -58,6 +58,7 @@ async Task<RunResult> RunOnceAsync(int silos)
     var clock = Stopwatch.StartNew();
     KillReport? kill = null;
     double? killedAt = null, restartedAt = null;
+    string? drill = null;
     var sampler = Task.Run(async () =>
     {
         long lastPlaced = 0, lastPaid = 0, lastErrors = 0;
@@ -98,20 +99,30 @@ async Task<RunResult> RunOnceAsync(int silos)
         load = scenarios.RunLiveEveningAsync(stop.Token);
         if (watching is not null)
             load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad!.Summary(options.Duration + options.Warmup)));
-        if (options.KillSiloAt is { } at)
+        // The drills: what is stopped, how, and what brings it back (the graceful restart is one script step).
+        if (options.KillSiloAt is { } at) Drill(at, "silo 1 killed (SIGKILL)", ["kill-silo", "1"], ["start-silo", "1"]);
+        if (options.RestartSiloAt is { } rat) Drill(rat, "silo 1 restarted gracefully (SIGTERM, wait for exit, start)", ["restart-silo", "1"], null);
+        if (options.KillApiAt is { } aat) Drill(aat, "front door 1 killed (SIGKILL)", ["kill-api", "1"], ["start-api", "1"]);
+        if (options.Urls.Length > 1) _ = api.WatchFrontDoorsAsync(stop.Token);
+    }
+
+    void Drill(TimeSpan at, string what, string[] stopCommand, string[]? startCommand)
+    {
+        drill = what;
+        _ = Task.Run(async () =>
         {
-            _ = Task.Run(async () =>
+            await Task.Delay(options.Warmup + at);
+            killedAt = Metrics.Elapsed(metrics);
+            Progress(what);
+            await cluster.ScriptAsync(stopCommand);
+            if (startCommand is not null)
             {
-                await Task.Delay(options.Warmup + at);
-                killedAt = Metrics.Elapsed(metrics);
-                Progress("killing silo 1 (SIGKILL)");
-                await cluster.ScriptAsync("kill-silo", "1");
                 await Task.Delay(options.RestartAfter);
-                restartedAt = Metrics.Elapsed(metrics);
-                Progress("starting silo 1 again");
-                await cluster.ScriptAsync("start-silo", "1");
-            });
-        }
+                Progress($"{string.Join(' ', startCommand)}");
+                await cluster.ScriptAsync(startCommand);
+            }
+            restartedAt = Metrics.Elapsed(metrics);
+        });
     }
     await load;
     if (options.Scenario != "flash-sale") metrics.MeasuredSeconds = clock.Elapsed.TotalSeconds;
@@ -125,18 +136,36 @@ async Task<RunResult> RunOnceAsync(int silos)
     if (viewerLoad is not null) invariants.Results.Add(viewerLoad.Check());
     if (idleMemory is not null) invariants.Results.Add(idleMemory);
 
-    var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)).ToList();
+    var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)
+        { RequestErrors = s.Value.RequestErrors }).ToList();
     if (killedAt is { } k)
     {
         var after = timeline.Where(p => p.Second >= k).ToList();
-        var errorSeconds = after.Where(p => p.Errors > 0).ToList();
+        // The error window counts failed requests; a paid flow whose callback came late is reported on its own line.
+        var errorSeconds = after.Where(p => p.RequestErrors > 0).ToList();
         var before = timeline.Where(p => p.Second < k && p.Second >= k - 6).ToList();
         var baseline = before.Count == 0 ? 0 : before.Average(p => p.Placed);
         double? recovered = null;
         for (var i = 0; i + 2 < after.Count; i++)
             if (after.Skip(i).Take(3).All(p => p.Errors == 0 && p.Placed >= 0.8 * baseline)) { recovered = after[i].Second - k; break; }
+        // The latency spike: the worst per-second placement p99 from the event on, against the seconds before it.
+        var spike = after.Count == 0 ? 0 : after.Max(p => p.PlaceP99Ms);
+        var before99 = before.Count == 0 ? 0 : before.Average(p => p.PlaceP99Ms);
+        var requests = metrics.Operations.Where(o => o.Key != "paid-flow").Sum(o => o.Value.Ok + o.Value.Failed);
+        var failed = metrics.Operations.Where(o => o.Key != "paid-flow").Sum(o => o.Value.Failed);
+        var failures = metrics.Operations.Where(o => o.Value.Failed > 0)
+            .SelectMany(o => o.Value.Errors.Select(e => new FailureCount(o.Key, e.Key, e.Value))).OrderByDescending(f => f.Count).ToList();
         kill = new KillReport(k, restartedAt ?? k, errorSeconds.FirstOrDefault()?.Second, errorSeconds.LastOrDefault()?.Second,
-            errorSeconds.Count == 0 ? 0 : errorSeconds[^1].Second - errorSeconds[0].Second + 1, recovered, errorSeconds.Sum(p => p.Errors));
+            errorSeconds.Count == 0 ? 0 : errorSeconds[^1].Second - errorSeconds[0].Second + 1, recovered, errorSeconds.Sum(p => p.RequestErrors))
+        {
+            Event = drill ?? "",
+            Requests = requests,
+            FailedRequests = failed,
+            FailedShare = requests == 0 ? 0 : (double)failed / requests,
+            PlaceP99BeforeMs = before99,
+            PlaceP99PeakMs = spike,
+            Failures = failures,
+        };
     }
 
     var activations = new Dictionary<string, long>();

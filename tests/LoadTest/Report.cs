@@ -14,12 +14,30 @@ public sealed record RunResult(
 public sealed record OperationSummary(long Ok, long Failed, double PerSecond, double P50, double P90, double P99, double P999, double Max,
     IReadOnlyDictionary<string, long> Errors, IReadOnlyDictionary<string, long> Outcomes);
 
-public sealed record SecondPoint(double Second, long Placed, long PaidFlows, long Errors, double PlaceP99Ms);
+public sealed record SecondPoint(double Second, long Placed, long PaidFlows, long Errors, double PlaceP99Ms)
+{
+    /// <summary>Of <see cref="Errors"/>, the failed HTTP requests.</summary>
+    public long RequestErrors { get; init; }
+}
 
 public sealed record ProcessSummary(string Name, double AvgCpuPercent, double MaxCpuPercent, double MaxRssMb);
 
 public sealed record KillReport(double KilledAtSecond, double RestartedAtSecond, double? FirstErrorSecond, double? LastErrorSecond,
-    double? ErrorWindowSeconds, double? RecoverySeconds, long ErrorsDuringWindow);
+    double? ErrorWindowSeconds, double? RecoverySeconds, long ErrorsDuringWindow)
+{
+    /// <summary>What was done (SIGKILL of a silo, graceful restart, SIGKILL of a front door).</summary>
+    public string Event { get; init; } = "";
+    /// <summary>HTTP requests in the measured run, and how many failed (the drill's share of failures is the target).</summary>
+    public long Requests { get; init; }
+    public long FailedRequests { get; init; }
+    public double FailedShare { get; init; }
+    /// <summary>Placement p99 per second: mean over the 6 s before the event, worst second after it.</summary>
+    public double PlaceP99BeforeMs { get; init; }
+    public double PlaceP99PeakMs { get; init; }
+    public List<FailureCount> Failures { get; init; } = [];
+}
+
+public sealed record FailureCount(string Operation, string Kind, long Count);
 
 public static class Report
 {
@@ -74,7 +92,16 @@ public static class Report
             if (r.Kill is { } k)
             {
                 md.AppendLine();
-                md.AppendLine(CultureInfo.InvariantCulture, $"Silo 1 killed (SIGKILL) at {k.KilledAtSecond:F0} s, restarted at {k.RestartedAtSecond:F0} s. Errors from {k.FirstErrorSecond?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} s to {k.LastErrorSecond?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} s (window {k.ErrorWindowSeconds?.ToString("F0", CultureInfo.InvariantCulture) ?? "0"} s, {k.ErrorsDuringWindow} errors); recovered {k.RecoverySeconds?.ToString("F0", CultureInfo.InvariantCulture) ?? "not within the run"} s after the kill.");
+                md.AppendLine(CultureInfo.InvariantCulture, $"Drill: {k.Event} at {k.KilledAtSecond:F0} s, back at {k.RestartedAtSecond:F0} s. Errors from {k.FirstErrorSecond?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} s to {k.LastErrorSecond?.ToString("F0", CultureInfo.InvariantCulture) ?? "-"} s (**error window {k.ErrorWindowSeconds?.ToString("F0", CultureInfo.InvariantCulture) ?? "0"} s**, {k.ErrorsDuringWindow} errors); recovered {k.RecoverySeconds?.ToString("F0", CultureInfo.InvariantCulture) ?? "not within the run"} s after the event.");
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"**{k.FailedRequests} of {k.Requests} requests failed ({k.FailedShare:P2})**; placement p99 per second: {k.PlaceP99BeforeMs:F0} ms before, worst second {k.PlaceP99PeakMs:F0} ms after.");
+                if (k.Failures.Count > 0)
+                {
+                    md.AppendLine();
+                    md.AppendLine("| operation | failure | count |");
+                    md.AppendLine("|---|---|---|");
+                    foreach (var fc in k.Failures) md.AppendLine(CultureInfo.InvariantCulture, $"| {fc.Operation} | {fc.Kind} | {fc.Count} |");
+                }
             }
             md.AppendLine();
             md.AppendLine("| process | avg CPU % | max CPU % | max RSS MB |");
@@ -124,7 +151,7 @@ public static class Report
         sb.AppendLine($"<polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"1\" points=\"{string.Join(' ', points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.Second):F1},{mid - p.Errors / (double)Math.Max(maxErrors, points.Max(q => q.Placed)) * (mid - top - 10):F1}")))}\"/>");
         Panel("order placement p99 per second, ms", mid + 40, bottom, p => p.PlaceP99Ms, "#9333ea");
         if (r.Kill is { } k)
-            foreach (var (t, label) in new[] { (k.KilledAtSecond, "silo killed"), (k.RestartedAtSecond, "restarted") })
+            foreach (var (t, label) in new[] { (k.KilledAtSecond, "stopped"), (k.RestartedAtSecond, "back") })
                 sb.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{X(t):F0}\" y1=\"{top}\" x2=\"{X(t):F0}\" y2=\"{bottom}\" stroke=\"#f59e0b\" stroke-dasharray=\"4 3\"/><text x=\"{X(t) + 3:F0}\" y=\"{top + 8}\" fill=\"#b45309\">{label}</text>");
         sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{w / 2}\" y=\"{h - 6}\" text-anchor=\"middle\" fill=\"#555\">seconds since start (warm-up included)</text>");
         sb.AppendLine("</svg>");

@@ -47,7 +47,7 @@ public static class OrderEndpoints
                 PlaceOutcome.OpenOrderLimit => Problem(409, "order.open_orders_limit", "Too many unpaid orders.", result),
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
-        }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey();
+        }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey);
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated");
@@ -61,15 +61,15 @@ public static class OrderEndpoints
         }).RequireAuthorization("authenticated");
 
         orders.MapPost("/{orderId}/payments", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         orders.MapPost("/{orderId}/cancel", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         // With a carrier code, the carrier's signed events (POST /v1/logistics/callbacks/sandbox) become the tracking history.
         orders.MapPost("/{orderId}/ship", async Task<Ok<OrderView>> (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(ForCaller(http.User, await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber, body?.Carrier))))
-            .RequireAuthorization(Roles.Merchant).Declares(400, 409);
+            .RequireAuthorization(Roles.Merchant).Declares(400, 409).RetrySafe();
 
         // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
         orders.MapPost("/{orderId}/delivery", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -78,10 +78,10 @@ public static class OrderEndpoints
             var view = await order.Get();
             http.User.EnsureActsAs(Party.Merchant, view.MerchantId);
             return Results.Ok(ForCaller(http.User, await order.MarkDelivered()));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").RetrySafe();
 
         orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         // The merchant's or an admin's refund. A buyer's is refused (403 refund.after_sale_case_required): a buyer opens an after-sale case.
         orders.MapPost("/{orderId}/refunds", async (string orderId, RefundHttpRequest body, HttpContext http, IGrainFactory grains) =>
@@ -94,7 +94,7 @@ public static class OrderEndpoints
             var view = await Order(grains, orderId).Refund(new RefundRequest(key, RequestHelpers.Require(body.Amount, "amount"),
                 body.Reason ?? "", initiator, http.User.Subject()));
             return Results.Ok(ForCaller(http.User, view));
-        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey();
+        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey);
     }
 
     /// <summary>

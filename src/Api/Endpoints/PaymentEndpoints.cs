@@ -38,6 +38,8 @@ public static class PaymentEndpoints
             string? signature = http.Request.Headers[CallbackSignature.Header];
             if (!CallbackSignature.IsWellFormed(signature, now, SignatureTolerance))
                 return Results.Problem(statusCode: 401, title: "Missing, malformed or expired callback signature.");
+            // Buffered, so a retry after a silo failure (ClusterRetryFilter) reads the same body again.
+            http.Request.EnableBuffering(MaxCallbackBytes + 1, MaxCallbackBytes + 1);
             var body = await SignedCallbacks.ReadBoundedAsync(http, MaxCallbackBytes);
             if (body is null)
                 return Results.Problem(statusCode: 413, title: "Callback too large.", detail: $"A callback body is at most {MaxCallbackBytes} bytes.");
@@ -76,7 +78,7 @@ public static class PaymentEndpoints
             }
             if (refusal.Item1 is { } code) throw DomainException.Conflict(code, refusal.Item2);
             return Results.Ok(new { acknowledged = true, outcome = applied.Outcome });
-        }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes);
+        }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes).RetrySafe();
 
         v1.MapGet("/admin/reconciliation", async (IGrainFactory grains) =>
             Results.Ok(await grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey).GetStatus()))

@@ -30,16 +30,16 @@ public static class RoomEndpoints
             var roomId = "r-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{streamerId}\n{key}")), 0, 10).ToLowerInvariant();
             var view = await grains.Ref<ILiveRoomGrain>(roomId).Open(streamerId, new OpenRoom(body.Title ?? "", body.City ?? ""));
             return Results.Created($"/v1/rooms/{roomId}", view);
-        }).RequireAuthorization(Roles.Streamer).DeclaresIdempotencyKey(required: false);
+        }).RequireAuthorization(Roles.Streamer).DeclaresIdempotencyKey(required: false).RetrySafe(RetrySafety.IdempotentWithKey);
 
         rooms.MapGet("/{roomId}", async (string roomId, IGrainFactory grains) =>
             Results.Ok(await Room(grains, roomId).GetView())).RequireAuthorization("authenticated");
 
         rooms.MapPost("/{roomId}/start", async (string roomId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Room(grains, roomId).StartLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer);
+            Results.Ok(await Room(grains, roomId).StartLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer).RetrySafe();
 
         rooms.MapPost("/{roomId}/end", async (string roomId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Room(grains, roomId).EndLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer);
+            Results.Ok(await Room(grains, roomId).EndLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer).RetrySafe();
 
         // A streamer lists a product under its merchant's distribution offer; the split plan is derived from the offer
         // (splitPlan, optional, may only divide the offer's commission among the streamer and distributor levels).
@@ -53,7 +53,7 @@ public static class RoomEndpoints
 
         rooms.MapPut("/{roomId}/shelf/{productId}/price", async (string roomId, string productId, PriceRequest body, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Room(grains, roomId).ChangePrice(http.User.Subject(), Ids.Require(productId, "productId"), RequestHelpers.Require(body.LivePrice, "livePrice"))))
-            .RequireAuthorization(Roles.Streamer);
+            .RequireAuthorization(Roles.Streamer).RetrySafe();
 
         rooms.MapPost("/{roomId}/shelf/{productId}/stock", async (string roomId, string productId, StockRequest body, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Room(grains, roomId).AddStock(http.User.Subject(), Ids.Require(productId, "productId"), RequestHelpers.Require(body.Quantity, "quantity"))))
@@ -61,19 +61,19 @@ public static class RoomEndpoints
 
         // Viewers act as themselves: the viewer is the token's subject.
         rooms.MapPost("/{roomId}/viewers", async (string roomId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Room(grains, roomId).Join(http.User.Subject()))).RequireAuthorization(Roles.Buyer);
+            Results.Ok(await Room(grains, roomId).Join(http.User.Subject()))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         rooms.MapDelete("/{roomId}/viewers/me", async (string roomId, HttpContext http, IGrainFactory grains) =>
         {
             await Room(grains, roomId).Leave(http.User.Subject());
             return Results.NoContent();
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         rooms.MapPost("/{roomId}/likes", async (string roomId, LikeRequest? body, HttpContext http, IGrainFactory grains) =>
         {
             await Room(grains, roomId).Like(http.User.Subject(), body?.Count ?? 1);
             return Results.Accepted();
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RetrySafe(); // a like counted twice is harmless
 
         rooms.MapPost("/{roomId}/comments", async (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Accepted((string?)null, new CommentReceipt(await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? ""))))
@@ -85,7 +85,7 @@ public static class RoomEndpoints
         {
             await Room(grains, roomId).Share(http.User.Subject());
             return Results.Accepted();
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RetrySafe(); // so is a share
     }
 
     private static ILiveRoomGrain Room(IGrainFactory grains, string roomId) =>

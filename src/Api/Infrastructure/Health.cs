@@ -7,10 +7,12 @@ using Npgsql;
 namespace LiveCommerce.Api.Infrastructure;
 
 /// <summary>Ready when at least one silo answers a management call.</summary>
-public sealed class ClusterHealthCheck(IClusterClient client) : IHealthCheck
+public sealed class ClusterHealthCheck(IClusterClient client, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // Draining after SIGTERM: a load balancer that still probes stops sending new requests here.
+        if (lifetime.ApplicationStopping.IsCancellationRequested) return HealthCheckResult.Unhealthy("shutting down");
         try
         {
             var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)

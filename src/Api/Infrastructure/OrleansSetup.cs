@@ -46,6 +46,7 @@ public static class OrleansSetup
         }
         // Mutual TLS to the gateways; outside the embedded profile the front door refuses to start without it.
         client.AddLiveCommerceClusterTls(options);
+        client.AddLiveCommerceFailureDetection();
         if (options.Dashboard) client.AddDashboard();
         client.Services.AllowDatabaseExceptions();
         return client;

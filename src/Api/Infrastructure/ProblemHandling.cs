@@ -10,10 +10,12 @@ namespace LiveCommerce.Api.Infrastructure;
 /// 404, 409), unreadable requests are 400, an unreachable cluster or database is 503. Anything else falls through to
 /// the default handler as a 500, which is always a bug.
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Microsoft.Extensions.Options.IOptions<ClusterRetryOptions> retry,
+    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        var failure = TransientClusterErrors.Classify(exception);
         var problem = exception switch
         {
             DomainException d => FromDomain(d),
@@ -24,13 +26,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Detail = b.InnerException is JsonException j ? $"Malformed JSON: {j.Message}" : b.Message,
             },
             JsonException j => new ProblemDetails { Status = 400, Title = "Malformed JSON.", Detail = j.Message },
-            // A silo that is down or was just killed: its gateway refuses connections until the client drops it.
-            TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
-                or Orleans.Runtime.Messaging.ConnectionFailedException => new ProblemDetails
+            // A silo that is down or was just killed, after the retries the endpoint allows (ClusterRetryFilter).
+            _ when failure != ClusterFailure.None => new ProblemDetails
             {
                 Status = 503,
                 Title = "The cluster is not reachable right now.",
-                Detail = "Retry with the same Idempotency-Key; the request is safe to repeat.",
+                Detail = failure == ClusterFailure.NotDelivered || TransientClusterErrors.SafetyOf(context) == RetrySafety.Idempotent
+                    ? "Retry with the same Idempotency-Key; the request is safe to repeat."
+                    : "The request may or may not have taken effect; check before repeating it.",
             },
             // A database that refuses connections or is failing over: nothing was acknowledged, so a retry is safe.
             System.Data.Common.DbException { IsTransient: true } => new ProblemDetails
@@ -45,6 +48,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
         if (problem.Status >= 500)
             logger.LogWarning(exception, "Request {Path} failed with {Status}", context.Request.Path, problem.Status);
+        // Both 503s are passing conditions (a silo failing over, the database reconnecting): tell clients when to come back.
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            context.Response.Headers.RetryAfter = retry.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

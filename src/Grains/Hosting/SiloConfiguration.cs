@@ -60,6 +60,7 @@ public static class SiloConfiguration
     {
         var endpoint = options.Silo;
         silo.AddLiveCommerceClusterTls(options);
+        silo.AddLiveCommerceFailureDetection(tuned: options.Profile != HostingProfile.Embedded);
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = options.ClusterId;

@@ -31,11 +31,12 @@ public sealed class UnreachableClusterProblemTests
         var context = new DefaultHttpContext { RequestServices = services };
         context.Response.Body = new MemoryStream();
         var handler = new ProblemExceptionHandler(services.GetRequiredService<Microsoft.AspNetCore.Http.IProblemDetailsService>(),
-            NullLogger<ProblemExceptionHandler>.Instance);
+            Microsoft.Extensions.Options.Options.Create(new ClusterRetryOptions { RetryAfterSeconds = 3 }), NullLogger<ProblemExceptionHandler>.Instance);
 
         Assert.True(await handler.TryHandleAsync(context, Make(kind), CancellationToken.None));
 
         Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal("3", context.Response.Headers.RetryAfter.ToString());
         context.Response.Body.Position = 0;
         var problem = await JsonSerializer.DeserializeAsync<JsonElement>(context.Response.Body);
         Assert.Equal("The cluster is not reachable right now.", problem.GetProperty("title").GetString());
@@ -47,7 +48,7 @@ public sealed class UnreachableClusterProblemTests
         var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
         var context = new DefaultHttpContext { RequestServices = services };
         var handler = new ProblemExceptionHandler(services.GetRequiredService<Microsoft.AspNetCore.Http.IProblemDetailsService>(),
-            NullLogger<ProblemExceptionHandler>.Instance);
+            Microsoft.Extensions.Options.Options.Create(new ClusterRetryOptions { RetryAfterSeconds = 3 }), NullLogger<ProblemExceptionHandler>.Instance);
         Assert.False(await handler.TryHandleAsync(context, new InvalidOperationException("a bug"), CancellationToken.None));
     }
 }

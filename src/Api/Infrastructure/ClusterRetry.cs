@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Polly;
+using Polly.Registry;
+using Polly.Retry;
+
+namespace LiveCommerce.Api.Infrastructure;
+
+/// <summary>What a failed grain call tells about whether the request reached a grain.</summary>
+public enum ClusterFailure
+{
+    /// <summary>Not a cluster failure: a refusal, a bug, a database error. Never retried here.</summary>
+    None,
+
+    /// <summary>The request never reached a grain (no connection to a gateway, the message was rejected before delivery).</summary>
+    NotDelivered,
+
+    /// <summary>The request may have run: the silo died or stopped answering after the message left.</summary>
+    Indeterminate,
+}
+
+/// <summary>Whether an endpoint's effect may be repeated when the cluster failed under it.</summary>
+public enum RetrySafety
+{
+    /// <summary>Repeating it has no further effect (reads, and operations the grains deduplicate).</summary>
+    Idempotent,
+
+    /// <summary>Idempotent when the request carries an Idempotency-Key (the key names the resource), otherwise not.</summary>
+    IdempotentWithKey,
+
+    /// <summary>A repeat could take effect twice (a second comment): retried only when it surely never ran.</summary>
+    NotIdempotent,
+}
+
+/// <summary>Endpoint metadata: how <see cref="ClusterRetryFilter"/> treats the endpoint.</summary>
+public sealed record ClusterRetryMetadata(RetrySafety Safety);
+
+/// <summary>
+/// Sorts the exceptions a grain call raises when the cluster changes under it. A plain class so the rules are
+/// unit-tested without a cluster.
+/// </summary>
+public static class TransientClusterErrors
+{
+    public static ClusterFailure Classify(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            var failure = e switch
+            {
+                // Also thrown when the silo holding the call died before answering (the call may have run); it
+                // derives from the rejection below, so it is matched first.
+                SiloUnavailableException => ClusterFailure.Indeterminate,
+                // Rejections are answers to messages that were not delivered to a grain (target silo dead, gateway
+                // shutting down, activation gone), and a connection that could not be opened sent nothing.
+                OrleansMessageRejectionException or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException
+                    => ClusterFailure.NotDelivered,
+                // No answer within the response timeout: the call may still be running or may have run.
+                TimeoutException => ClusterFailure.Indeterminate,
+                _ => ClusterFailure.None,
+            };
+            if (failure != ClusterFailure.None) return failure;
+            if (e is AggregateException { InnerExceptions.Count: 1 } a) return Classify(a.InnerExceptions[0]);
+        }
+        return ClusterFailure.None;
+    }
+
+    /// <summary>A request is repeated when it surely never ran, or when running it twice is harmless.</summary>
+    public static bool ShouldRetry(RetrySafety safety, ClusterFailure failure) => failure switch
+    {
+        ClusterFailure.NotDelivered => true,
+        ClusterFailure.Indeterminate => safety == RetrySafety.Idempotent,
+        _ => false,
+    };
+
+    /// <summary>An endpoint's safety: its metadata, else reads are idempotent and everything else is not.</summary>
+    public static RetrySafety SafetyOf(HttpContext http)
+    {
+        var declared = http.GetEndpoint()?.Metadata.GetMetadata<ClusterRetryMetadata>()?.Safety;
+        var safety = declared ?? (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+            ? RetrySafety.Idempotent : RetrySafety.NotIdempotent);
+        if (safety == RetrySafety.IdempotentWithKey)
+            safety = string.IsNullOrEmpty(http.Request.Headers[RequestHelpers.IdempotencyHeader]) ? RetrySafety.NotIdempotent : RetrySafety.Idempotent;
+        return safety;
+    }
+}
+
+/// <summary>The front door's retry budget for grain calls (LiveCommerce:Api:ClusterRetry).</summary>
+public sealed class ClusterRetryOptions
+{
+    public const string Section = "LiveCommerce:Api:ClusterRetry";
+
+    /// <summary>Retries after the first attempt.</summary>
+    public int MaxRetries { get; set; } = 6;
+
+    /// <summary>First backoff; it doubles per retry (with jitter) up to <see cref="MaxDelay"/>.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>No retry starts later than this after the request's first attempt began.</summary>
+    public TimeSpan Budget { get; set; } = TimeSpan.FromSeconds(12);
+
+    /// <summary>Retry-After of the 503 answered when the cluster is not reachable and the request was not (or no longer) retried.</summary>
+    public int RetryAfterSeconds { get; set; } = 2;
+}
+
+/// <summary>
+/// Runs a retry-safe endpoint again when its grain call failed because a silo or gateway went away, inside a bounded
+/// budget. The handler runs again whole (its arguments are already bound; a body it reads itself is rewound), so it
+/// only retries while nothing was written to the response.
+/// </summary>
+public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipelines) : IEndpointFilter
+{
+    public const string PipelineKey = "cluster-retry";
+    internal static readonly ResiliencePropertyKey<HttpContext> Http = new("livecommerce.http");
+    internal static readonly ResiliencePropertyKey<long> StartedAt = new("livecommerce.started");
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var resilience = ResilienceContextPool.Shared.Get(http.RequestAborted);
+        resilience.Properties.Set(Http, http);
+        resilience.Properties.Set(StartedAt, Stopwatch.GetTimestamp());
+        try
+        {
+            return await pipelines.GetPipeline(PipelineKey).ExecuteAsync(static async (ctx, state) =>
+            {
+                var body = state.context.HttpContext.Request.Body;
+                if (ctx.Properties.TryGetValue(Attempted, out _) && body.CanSeek) body.Position = 0;
+                ctx.Properties.Set(Attempted, true);
+                return await state.next(state.context);
+            }, resilience, (context, next));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+        }
+    }
+
+    private static readonly ResiliencePropertyKey<bool> Attempted = new("livecommerce.attempted");
+
+    /// <summary>The pipeline: retry on transient cluster failures the endpoint may repeat, exponential backoff, a time budget.</summary>
+    public static void Configure(ResiliencePipelineBuilder builder, ClusterRetryOptions options, ILogger logger)
+    {
+        builder.AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = Math.Max(1, options.MaxRetries),
+            Delay = options.BaseDelay,
+            MaxDelay = options.MaxDelay,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Context, args.Outcome.Exception, options)),
+            OnRetry = args =>
+            {
+                var http = args.Context.Properties.GetValue(Http, null!);
+                logger.LogInformation("Retrying {Method} {Path} (retry {Attempt}) after {Error}", http?.Request.Method, http?.Request.Path,
+                    args.AttemptNumber + 1, args.Outcome.Exception?.GetType().Name);
+                return ValueTask.CompletedTask;
+            },
+        });
+    }
+
+    private static bool ShouldRetry(ResilienceContext context, Exception? exception, ClusterRetryOptions options)
+    {
+        if (exception is null || options.MaxRetries <= 0) return false;
+        if (!context.Properties.TryGetValue(Http, out var http) || http.Response.HasStarted || http.RequestAborted.IsCancellationRequested) return false;
+        if (context.Properties.TryGetValue(StartedAt, out var started) && Stopwatch.GetElapsedTime(started) >= options.Budget) return false;
+        return TransientClusterErrors.ShouldRetry(TransientClusterErrors.SafetyOf(http), TransientClusterErrors.Classify(exception));
+    }
+}
+
+public static class ClusterRetrySetup
+{
+    public static IServiceCollection AddClusterRetry(this IServiceCollection services)
+    {
+        services.AddOptions<ClusterRetryOptions>().BindConfiguration(ClusterRetryOptions.Section);
+        services.AddResiliencePipeline(ClusterRetryFilter.PipelineKey, (builder, context) =>
+            ClusterRetryFilter.Configure(builder, context.ServiceProvider.GetRequiredService<IOptions<ClusterRetryOptions>>().Value,
+                context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRetryFilter>()));
+        services.AddSingleton<ClusterRetryFilter>();
+        return services;
+    }
+
+    /// <summary>Every endpoint of the group goes through the retry filter (which decides per request).</summary>
+    public static RouteGroupBuilder WithClusterRetry(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+            await context.HttpContext.RequestServices.GetRequiredService<ClusterRetryFilter>().InvokeAsync(context, next));
+        return group;
+    }
+
+    /// <summary>Declares that running the endpoint twice has the effect of running it once.</summary>
+    public static TBuilder RetrySafe<TBuilder>(this TBuilder builder, RetrySafety safety = RetrySafety.Idempotent) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ClusterRetryMetadata(safety));
+}

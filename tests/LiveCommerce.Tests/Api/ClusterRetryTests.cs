@@ -1,0 +1,158 @@
+using System.Net;
+using LiveCommerce.Api.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+
+namespace LiveCommerce.Tests.Api;
+
+/// <summary>Which failures of a grain call the front door repeats, for which endpoints, and what the caller sees.</summary>
+public sealed class TransientClusterErrorsTests
+{
+    [Fact]
+    public void A_connection_that_could_not_be_opened_or_a_rejected_message_never_reached_a_grain()
+    {
+        Assert.Equal(ClusterFailure.NotDelivered, TransientClusterErrors.Classify(new ConnectionFailedException("Unable to connect to S127.0.0.1:30001:0")));
+        Assert.Equal(ClusterFailure.NotDelivered, TransientClusterErrors.Classify(new GatewayTooBusyException()));
+    }
+
+    [Fact]
+    public void A_silo_that_died_under_the_call_or_a_timeout_leaves_it_undecided()
+    {
+        // SiloUnavailableException is a rejection by type, but also what a caller gets when the silo died after the
+        // call arrived: it must not be taken for "never delivered".
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new SiloUnavailableException("The target silo became unavailable")));
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new TimeoutException("Response did not arrive on time")));
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new AggregateException(new TimeoutException())));
+        Assert.Equal(ClusterFailure.NotDelivered, TransientClusterErrors.Classify(new OrleansException("wrapped", new ConnectionFailedException("refused"))));
+    }
+
+    [Fact]
+    public void Refusals_bugs_and_database_errors_are_not_cluster_failures()
+    {
+        Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(LiveCommerce.Contracts.Common.DomainException.Conflict("x", "no")));
+        Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(new InvalidOperationException("a bug")));
+        Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(new OperationCanceledException()));
+    }
+
+    [Theory]
+    [InlineData(RetrySafety.Idempotent, ClusterFailure.NotDelivered, true)]
+    [InlineData(RetrySafety.Idempotent, ClusterFailure.Indeterminate, true)]
+    [InlineData(RetrySafety.NotIdempotent, ClusterFailure.NotDelivered, true)]
+    [InlineData(RetrySafety.NotIdempotent, ClusterFailure.Indeterminate, false)]
+    [InlineData(RetrySafety.Idempotent, ClusterFailure.None, false)]
+    public void A_request_is_repeated_only_when_it_never_ran_or_running_it_twice_is_harmless(RetrySafety safety, ClusterFailure failure, bool retried) =>
+        Assert.Equal(retried, TransientClusterErrors.ShouldRetry(safety, failure));
+}
+
+/// <summary>The retry filter and pipeline on a real ASP.NET Core pipeline, with endpoints that fail like a grain call.</summary>
+public sealed class ClusterRetryFilterTests : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private readonly Dictionary<string, int> _calls = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Configuration[$"{ClusterRetryOptions.Section}:BaseDelay"] = "00:00:00.001";
+        builder.Configuration[$"{ClusterRetryOptions.Section}:MaxDelay"] = "00:00:00.005";
+        builder.Configuration[$"{ClusterRetryOptions.Section}:MaxRetries"] = "4";
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddClusterRetry();
+        _app = builder.Build();
+        _app.UseExceptionHandler();
+        var group = _app.MapGroup("/t").WithClusterRetry();
+        // Each endpoint fails its first `failures` calls with the given exception, then succeeds.
+        group.MapPost("/idempotent", () => Run("idempotent", 2, () => new TimeoutException())).RetrySafe();
+        group.MapPost("/keyed", () => Run("keyed", 2, () => new SiloUnavailableException("died"))).RetrySafe(RetrySafety.IdempotentWithKey);
+        group.MapPost("/comment", () => Run("comment", 1, () => new TimeoutException()));
+        group.MapPost("/comment-undelivered", () => Run("comment-undelivered", 1, () => new ConnectionFailedException("refused")));
+        group.MapGet("/read", () => Run("read", 100, () => new SiloUnavailableException("down for good")));
+        group.MapPost("/refused", () => Run("refused", 100, () => LiveCommerce.Contracts.Common.DomainException.Conflict("x", "no"))).RetrySafe();
+        await _app.StartAsync();
+        _http = _app.GetTestClient();
+    }
+
+    private IResult Run(string name, int failures, Func<Exception> failure)
+    {
+        int n;
+        lock (_calls) n = _calls[name] = _calls.GetValueOrDefault(name) + 1;
+        if (n <= failures) throw failure();
+        return Results.Ok(new { calls = n });
+    }
+
+    private int Calls(string name) { lock (_calls) return _calls.GetValueOrDefault(name); }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_idempotent_request_is_repeated_through_timeouts_until_it_succeeds()
+    {
+        var response = await _http.PostAsync("/t/idempotent", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, Calls("idempotent"));
+    }
+
+    [Fact]
+    public async Task A_keyed_request_is_repeated_only_when_it_carries_its_idempotency_key()
+    {
+        var unkeyed = await _http.PostAsync("/t/keyed", null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unkeyed.StatusCode);
+        Assert.Equal(1, Calls("keyed"));
+
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/t/keyed");
+        keyed.Headers.Add(RequestHelpers.IdempotencyHeader, "k-1");
+        var response = await _http.SendAsync(keyed);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, Calls("keyed"));
+    }
+
+    [Fact]
+    public async Task A_non_idempotent_request_that_may_have_run_is_not_repeated_and_answers_503_with_retry_after()
+    {
+        var response = await _http.PostAsync("/t/comment", null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, Calls("comment"));
+        Assert.Equal("2", response.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("may or may not have taken effect", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_non_idempotent_request_that_never_reached_a_grain_is_repeated()
+    {
+        var response = await _http.PostAsync("/t/comment-undelivered", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, Calls("comment-undelivered"));
+    }
+
+    [Fact]
+    public async Task The_retries_are_bounded_then_the_caller_gets_a_503()
+    {
+        var response = await _http.GetAsync("/t/read");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(5, Calls("read")); // the first attempt and MaxRetries = 4
+    }
+
+    [Fact]
+    public async Task A_refusal_is_answered_at_once_never_repeated()
+    {
+        var response = await _http.PostAsync("/t/refused", null);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(1, Calls("refused"));
+    }
+}
