@@ -92,7 +92,8 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
             new { kind, reasonCode = "damaged", description = "load test", evidence = new[] { "https://img.example/load.jpg" }, amount = 500 },
             $"case-{orderId}", ip, expected: [HttpStatusCode.Created]);
         if (!opened.Ok) return;
-        var path = "/v1/after-sales/" + opened.Body.GetProperty("caseId").GetString();
+        var caseId = opened.Body.GetProperty("caseId").GetString();
+        var path = "/v1/after-sales/" + caseId;
         var merchant = (merchantId, "merchant");
         switch (n % 3)
         {
@@ -107,7 +108,7 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
             default:
                 if (!(await api.Send("case-reject", HttpMethod.Post, path + "/reject", merchant, new { reason = "load test" })).Ok) return;
                 if (!(await api.Send("case-escalate", HttpMethod.Post, path + "/escalate", (buyer, "buyer"), clientIp: ip)).Ok) return;
-                await api.Send("case-arbitrate", HttpMethod.Post, "/v1/admin" + path + "/arbitration", ("ops-load", "admin"),
+                await api.Send("case-arbitrate", HttpMethod.Post, $"/v1/admin/after-sales/{caseId}/arbitration", ("ops-load", "admin"),
                     new { outcome = "refundPart", amount = 200, note = "load test" });
                 break;
         }
