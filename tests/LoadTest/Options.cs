@@ -44,6 +44,7 @@ public sealed class Options
     public double PaidShare { get; set; } = 0.8;
     public double ShipShare { get; set; } = 0.3;
     public double RefundShare { get; set; } = 0.05;
+    public double AfterSaleShare { get; set; } = 0.1;
     public double LikesPerSecond { get; set; } = 200;
     public double CommentsPerSecond { get; set; } = 20;
     public string? JwtKeyFile { get; set; }
@@ -86,6 +87,7 @@ public sealed class Options
           --max-requests N          stop after N measured order flows
           --rooms R --viewers V --buyers B --stock K --subscribers S
           --paid-share --ship-share --refund-share   shares of orders paid; of paid, shipped; refunded  [0.8 0.3 0.05]
+          --after-sale-share                        share of delivered orders with an after-sale case  [0.1]
           --likes-per-second --comments-per-second   background interactions                         [200 20]
 
         Cluster and environment
@@ -133,6 +135,7 @@ public sealed class Options
                 case "--paid-share": o.PaidShare = D(); break;
                 case "--ship-share": o.ShipShare = D(); break;
                 case "--refund-share": o.RefundShare = D(); break;
+                case "--after-sale-share": o.AfterSaleShare = D(); break;
                 case "--likes-per-second": o.LikesPerSecond = D(); break;
                 case "--comments-per-second": o.CommentsPerSecond = D(); break;
                 case "--jwt-key-file": o.JwtKeyFile = Next(); break;

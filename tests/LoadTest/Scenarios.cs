@@ -77,7 +77,41 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
         if (Random.Shared.NextDouble() >= options.ShipShare) return;
         if (!(await api.Send("ship", HttpMethod.Post, $"/v1/orders/{orderId}/ship", (room.MerchantId, "merchant"), new { trackingNumber = "SF" + n })).Ok) return;
         if (!(await api.Send("deliver", HttpMethod.Post, $"/v1/orders/{orderId}/delivery", (room.MerchantId, "merchant"))).Ok) return;
+        if (Random.Shared.NextDouble() < options.AfterSaleShare) await AfterSaleAsync(orderId, buyer, room.MerchantId, ip, n);
         await api.Send("confirm", HttpMethod.Post, $"/v1/orders/{orderId}/confirm", (buyer, "buyer"), clientIp: ip);
+    }
+
+    /// <summary>
+    /// A case on a delivered order, in turn: a refund the merchant approves; a return shipped back and received; a
+    /// rejection the buyer escalates and an admin settles in part. Each ends in a refund through the books.
+    /// </summary>
+    private async Task AfterSaleAsync(string orderId, string buyer, string merchantId, string ip, long n)
+    {
+        var kind = (n % 3) switch { 0 => "refundOnly", 1 => "returnAndRefund", _ => "partialRefund" };
+        var opened = await api.Send("case-open", HttpMethod.Post, $"/v1/orders/{orderId}/after-sales", (buyer, "buyer"),
+            new { kind, reasonCode = "damaged", description = "load test", evidence = new[] { "https://img.example/load.jpg" }, amount = 500 },
+            $"case-{orderId}", ip, expected: [HttpStatusCode.Created]);
+        if (!opened.Ok) return;
+        var caseId = opened.Body.GetProperty("caseId").GetString();
+        var path = "/v1/after-sales/" + caseId;
+        var merchant = (merchantId, "merchant");
+        switch (n % 3)
+        {
+            case 0:
+                await api.Send("case-approve", HttpMethod.Post, path + "/approve", merchant);
+                break;
+            case 1:
+                if (!(await api.Send("case-approve", HttpMethod.Post, path + "/approve", merchant)).Ok) return;
+                if (!(await api.Send("case-return", HttpMethod.Post, path + "/return-shipment", (buyer, "buyer"), new { carrier = "sandbox", trackingNumber = "RET" + n }, clientIp: ip)).Ok) return;
+                await api.Send("case-receipt", HttpMethod.Post, path + "/return-receipt", merchant);
+                break;
+            default:
+                if (!(await api.Send("case-reject", HttpMethod.Post, path + "/reject", merchant, new { reason = "load test" })).Ok) return;
+                if (!(await api.Send("case-escalate", HttpMethod.Post, path + "/escalate", (buyer, "buyer"), clientIp: ip)).Ok) return;
+                await api.Send("case-arbitrate", HttpMethod.Post, $"/v1/admin/after-sales/{caseId}/arbitration", ("ops-load", "admin"),
+                    new { outcome = "refundPart", amount = 200, note = "load test" });
+                break;
+        }
     }
 
     /// <summary>

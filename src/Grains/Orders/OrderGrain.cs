@@ -44,7 +44,8 @@ public sealed partial class OrderGrain(
     /// <summary>The order's own record (state name "order"), read by <see cref="EnsureLoadedAsync"/>.</summary>
     private LazyGrainState<OrderState> persisted => _persisted ??= new(orderStorage, "order", this.GetGrainId());
     private OrderState S => persisted.State;
-    private OrderLifecycle Life => _lifecycle ??= new OrderLifecycle(OrderId, S, _policy);
+    // Rebuilt if a state read replaced the state object (the lifecycle works on the object it was given).
+    private OrderLifecycle Life => _lifecycle is { } life && ReferenceEquals(life.State, S) ? life : _lifecycle = new OrderLifecycle(OrderId, S, _policy);
     private string OrderId => this.GetPrimaryKeyString();
 
     /// <summary>
