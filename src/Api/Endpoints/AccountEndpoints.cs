@@ -4,6 +4,8 @@ using System.Text;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Platform;
+using LiveCommerce.Api.Platform;
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -20,19 +22,19 @@ public static class AccountEndpoints
         var accounts = v1.MapGroup("/accounts").WithTags("Settlement");
 
         accounts.MapGet("/{accountId}", async (string accountId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated");
+            Results.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         accounts.MapGet("/{accountId}/batches", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
         {
             var (f, t) = Range(from, to);
             return Results.Ok(await Own(http.User, grains, accountId).GetBatches(f, t));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         accounts.MapGet("/{accountId}/batches/{batchId}", async (string accountId, string batchId, HttpContext http, IGrainFactory grains) =>
         {
             var batch = await Own(http.User, grains, accountId).GetBatch(Ids.Require(batchId, "batchId"));
             return batch is null ? throw DomainException.NotFound("batch", batchId) : Results.Ok(batch);
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         // A statement of every ledger line in the range, as CSV for the merchant's bookkeeping.
         accounts.MapGet("/{accountId}/statement.csv", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
@@ -45,7 +47,7 @@ public static class AccountEndpoints
                    .Append(Csv(l.Kind)).Append(',').Append(l.Amount.ToString(CultureInfo.InvariantCulture)).Append(',')
                    .Append(l.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append(',').Append(Csv(l.BatchId)).Append('\n');
             return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         accounts.MapPost("/{accountId}/payouts", async (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
         {

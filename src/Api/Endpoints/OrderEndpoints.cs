@@ -2,6 +2,8 @@ using System.Security.Claims;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Platform;
+using LiveCommerce.Api.Platform;
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -46,7 +48,7 @@ public static class OrderEndpoints
         }).RequireAuthorization(Roles.Buyer);
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated");
+            Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead);
 
         // The split of an order: for its merchant, the parties in it and admins.
         orders.MapGet("/{orderId}/split", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -54,7 +56,7 @@ public static class OrderEndpoints
             var order = await grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId")).Get();
             http.User.EnsureCanReadSplit(order);
             return Results.Ok(new { order.OrderId, order.PaidAmount, order.RefundedAmount, order.OnHold, order.Split });
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead);
 
         orders.MapPost("/{orderId}/payments", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer);
@@ -63,7 +65,8 @@ public static class OrderEndpoints
             Results.Ok(ForBuyer(await Order(grains, orderId).Cancel(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
 
         orders.MapPost("/{orderId}/ship", async (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber))).RequireAuthorization(Roles.Merchant);
+            Results.Ok(await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber))).RequireAuthorization(Roles.Merchant)
+            .AllowApps(AppScopes.OrdersFulfil);
 
         // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
         orders.MapPost("/{orderId}/delivery", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -72,7 +75,7 @@ public static class OrderEndpoints
             var view = await order.Get();
             http.User.EnsureActsAs(Party.Merchant, view.MerchantId);
             return Results.Ok(await order.MarkDelivered());
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersFulfil);
 
         orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer);
@@ -87,7 +90,7 @@ public static class OrderEndpoints
             var view = await Order(grains, orderId).Refund(new RefundRequest(key, RequestHelpers.Require(body.Amount, "amount"),
                 body.Reason ?? "", initiator, http.User.Subject()));
             return Results.Ok(ForCaller(http.User, view));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.AfterSaleWrite);
     }
 
     private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"));
