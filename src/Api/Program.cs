@@ -25,6 +25,7 @@ builder.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
 builder.AddOrleans(options);
 builder.AddLiveCommerceAuth();
 builder.AddLiveCommerceOAuth(options.Profile);
+builder.AddLiveCommerceQuotas();
 builder.AddLiveCommerceTelemetry("livecommerce-api", tracing: t => t.AddAspNetCoreInstrumentation(), metrics: m => m.AddAspNetCoreInstrumentation());
 
 builder.Services.Configure<JsonOptions>(o =>
@@ -56,6 +57,8 @@ app.UseRequestBodyLimits(maxBodyBytes);
 app.UseAuthentication();
 // An app token becomes the merchant it acts for, on endpoints open to one of its scopes (Access.ActingForMerchant).
 app.UseMiddleware<AppActingMiddleware>();
+// Quotas after authentication: partitions by user and by app need to know who calls.
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapLiveCommerceHealth();

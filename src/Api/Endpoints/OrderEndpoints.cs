@@ -45,7 +45,7 @@ public static class OrderEndpoints
                 PlaceOutcome.OpenOrderLimit => Problem(409, "order.open_orders_limit", "Too many unpaid orders.", result),
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RequireRateLimiting(Quotas.PerUserOrders).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead);

@@ -1,3 +1,4 @@
+using LiveCommerce.Api.Platform;
 using System.Security.Cryptography;
 using System.Text;
 using LiveCommerce.Api.Infrastructure;
@@ -71,13 +72,13 @@ public static class RoomEndpoints
         {
             await Room(grains, roomId).Like(http.User.Subject(), body?.Count ?? 1);
             return Results.Accepted();
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         rooms.MapPost("/{roomId}/comments", async (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
         {
             await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? "");
             return Results.Accepted();
-        }).RequireAuthorization(Roles.Buyer);
+        }).RequireAuthorization(Roles.Buyer).RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         rooms.MapPost("/{roomId}/shares", async (string roomId, HttpContext http, IGrainFactory grains) =>
         {
