@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using LiveCommerce.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Contracts.Platform;
@@ -56,11 +57,19 @@ public static class AccountEndpoints
             return Results.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
         }).RequireAuthorization("authenticated");
 
-        // Operator actions: the cycle is part of the merchant's contract with the platform.
-        accounts.MapPut("/{accountId}/cycle", async (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId"))
-                .SetCycle(RequestHelpers.Require(body.CycleDays, "cycleDays"), http.User.Subject())))
-            .RequireAuthorization(Roles.Admin);
+        // The cycle: an operator sets any (0..30); the merchant itself, or its app with settlement.config, chooses within
+        // the platform's self-service range. The answer says which confirmed shares keep their date (all of them).
+        accounts.MapPut("/{accountId}/cycle", async Task<Ok<CycleChange>> (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(accountId, "accountId");
+            var byOperator = http.User.IsAdmin();
+            if (!byOperator) http.User.EnsureActsAs(Party.Merchant, accountId);
+            var actor = http.User.ActingApp() is { } app ? $"app:{app}" : http.User.Subject();
+            return TypedResults.Ok(await grains.Ref<ISettlementAccountGrain>(accountId)
+                .ChangeCycle(RequestHelpers.Require(body.CycleDays, "cycleDays"), actor, selfService: !byOperator));
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementConfig)
+          .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+          .WithSummary("Changes the settlement cycle: admins any (T+0..T+30), the merchant or its app (settlement.config) within the self-service range.");
 
         accounts.MapPost("/{accountId}/settlement-runs", async (string accountId, IGrainFactory grains) =>
             Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))
