@@ -87,6 +87,9 @@ common_env() {
   export LiveCommerce__Silo__AdvertisedAddress=127.0.0.1 LiveCommerce__Silo__ListenAddress=127.0.0.1
   export LiveCommerce__Auth__SigningKey="$(secret jwt.key)"
   export LiveCommerce__Payments__Sandbox__CallbackSecret="$(secret callback.secret)"
+  # RSA key that signs apps' OAuth tokens (generated once, kept with the other secrets).
+  [ -s "$state/oauth.key.pem" ] || (umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$state/oauth.key.pem" 2>/dev/null)
+  export LiveCommerce__OAuth__SigningKeyPath="$state/oauth.key.pem"
   export LiveCommerce__Payments__Sandbox__CallbackUrl="http://127.0.0.1:$(cat "$state/api.port" 2>/dev/null || echo 5080)/v1/payments/callbacks/sandbox"
   # The load generator stands in for a load balancer on this machine: it may say who the client is.
   export LiveCommerce__Api__TrustedProxies__0=127.0.0.1

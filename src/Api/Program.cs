@@ -2,6 +2,7 @@ using LiveCommerce.Grains.Common;
 using System.Text.Json.Serialization;
 using LiveCommerce.Api.Endpoints;
 using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Api.Platform;
 using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Gateway;
 using Microsoft.AspNetCore.Http.Json;
@@ -23,6 +24,8 @@ builder.Services.TryAddSingleton(options);
 builder.Services.TryAddKeyedSingleton(DomainClock.Key, TimeProvider.System);
 builder.AddOrleans(options);
 builder.AddLiveCommerceAuth();
+builder.AddLiveCommerceOAuth(options.Profile);
+builder.AddLiveCommerceQuotas();
 builder.AddLiveCommerceTelemetry("livecommerce-api", tracing: t => t.AddAspNetCoreInstrumentation(), metrics: m => m.AddAspNetCoreInstrumentation());
 
 builder.Services.Configure<JsonOptions>(o =>
@@ -56,6 +59,10 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimits(maxBodyBytes);
 app.UseAuthentication();
+// An app token becomes the merchant it acts for, on endpoints open to one of its scopes (Access.ActingForMerchant).
+app.UseMiddleware<AppActingMiddleware>();
+// Quotas after authentication: partitions by user and by app need to know who calls.
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapLiveCommerceHealth();
@@ -83,6 +90,9 @@ v1.MapAdminEndpoints();
 v1.MapRiskEndpoints();
 v1.MapTrafficEndpoints();
 v1.MapAnalyticsEndpoints();
+v1.MapPlatformEndpoints();
+
+await app.EnsureOAuthStoreAsync(options.Profile);
 
 app.Run();
 

@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using LiveCommerce.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Platform;
+using LiveCommerce.Api.Platform;
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -18,19 +21,19 @@ public static class AccountEndpoints
         var accounts = v1.MapGroup("/accounts").WithTags("Settlement");
 
         accounts.MapGet("/{accountId}", async (string accountId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated");
+            Results.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         accounts.MapGet("/{accountId}/batches", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
         {
             var (f, t) = Range(from, to);
             return Results.Ok(await Own(http.User, grains, accountId).GetBatches(f, t));
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         accounts.MapGet("/{accountId}/batches/{batchId}", async (string accountId, string batchId, HttpContext http, IGrainFactory grains) =>
         {
             var batch = await Own(http.User, grains, accountId).GetBatch(Ids.Require(batchId, "batchId"));
             return batch is null ? throw DomainException.NotFound("batch", batchId) : Results.Ok(batch);
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         // A statement of every ledger line in the range, as CSV for the merchant's bookkeeping.
         accounts.MapGet("/{accountId}/statement.csv", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
@@ -48,7 +51,7 @@ public static class AccountEndpoints
                 w.Text(l.BatchId);
             });
             return Results.File(csv, CsvFiles.ContentType, $"statement-{accountId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
 
         accounts.MapPost("/{accountId}/payouts", async (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
         {
@@ -57,11 +60,19 @@ public static class AccountEndpoints
             return Results.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
         }).RequireAuthorization("authenticated").DeclaresIdempotencyKey();
 
-        // Operator actions: the cycle is part of the merchant's contract with the platform.
-        accounts.MapPut("/{accountId}/cycle", async (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId"))
-                .SetCycle(RequestHelpers.Require(body.CycleDays, "cycleDays"), http.User.Subject())))
-            .RequireAuthorization(Roles.Admin);
+        // The cycle: an operator sets any (0..30); the merchant itself, or its app with settlement.config, chooses within
+        // the platform's self-service range. The answer says which confirmed shares keep their date (all of them).
+        accounts.MapPut("/{accountId}/cycle", async Task<Ok<CycleChange>> (string accountId, CycleRequest body, HttpContext http, IGrainFactory grains) =>
+        {
+            Ids.Require(accountId, "accountId");
+            var byOperator = http.User.IsAdmin();
+            if (!byOperator) http.User.EnsureActsAs(Party.Merchant, accountId);
+            var actor = http.User.ActingApp() is { } app ? $"app:{app}" : http.User.Subject();
+            return TypedResults.Ok(await grains.Ref<ISettlementAccountGrain>(accountId)
+                .ChangeCycle(RequestHelpers.Require(body.CycleDays, "cycleDays"), actor, selfService: !byOperator));
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementConfig)
+          .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+          .WithSummary("Changes the settlement cycle: admins any (T+0..T+30), the merchant or its app (settlement.config) within the self-service range.");
 
         accounts.MapPost("/{accountId}/settlement-runs", async (string accountId, IGrainFactory grains) =>
             Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))

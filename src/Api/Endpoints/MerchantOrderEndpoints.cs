@@ -1,5 +1,7 @@
 using System.Globalization;
 using LiveCommerce.Api.Infrastructure;
+using LiveCommerce.Api.Platform;
+using LiveCommerce.Contracts.Platform;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Merchants;
 using LiveCommerce.Contracts.Orders;
@@ -48,7 +50,7 @@ public static class MerchantOrderEndpoints
             var counts = await countTask;
             return TypedResults.Ok(new MerchantOrderList(page.Items.Select(Masked).ToList(),
                 page.Next is { } next ? OrderListRules.EncodeCursor(next) : null, CountsByStatus(counts)));
-        }).RequireAuthorization("authenticated").Produces<MerchantOrderList>().Declares(StatusCodes.Status400BadRequest);
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).Produces<MerchantOrderList>().Declares(StatusCodes.Status400BadRequest);
 
         // The filtered list as CSV, newest first, at most OrderListRules.MaxExportRows rows; a longer result is cut there,
         // says so in X-Export-Truncated and hands the cursor of the rest in X-Export-Next-Cursor.
@@ -98,7 +100,7 @@ public static class MerchantOrderEndpoints
                 w.Text(a?.Detail);
             });
             return TypedResults.File(csv, CsvFiles.ContentType, $"orders-{merchantId}.csv");
-        }).RequireAuthorization("authenticated").Produces(StatusCodes.Status200OK, contentType: CsvFiles.ContentType)
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).Produces(StatusCodes.Status200OK, contentType: CsvFiles.ContentType)
           .Declares(StatusCodes.Status400BadRequest);
     }
 

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Offers;
+using LiveCommerce.Contracts.Platform;
+using LiveCommerce.Api.Platform;
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -29,13 +31,13 @@ public static class OfferEndpoints
             var command = new PublishOffer(RequestHelpers.Require(body.CommissionBasisPoints, "commissionBasisPoints"),
                 RequestHelpers.Require(body.SellerFloorBasisPoints, "sellerFloorBasisPoints"), body.OpenToAll ?? false, body.StreamerIds ?? []);
             return Results.Ok(await Offer(grains, productId).Publish(merchant, command));
-        }).RequireAuthorization("authenticated").Produces<OfferView>().Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SplitsWrite).Produces<OfferView>().Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
 
         // Withdrawing stops new orders in every room that listed the product; orders already placed keep their plan.
         // An admin may take an offer down for the merchant.
         offers.MapDelete("/{productId}", async (string merchantId, string productId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Offer(grains, productId).Withdraw(ActingMerchant(http.User, merchantId, adminMay: true))))
-            .RequireAuthorization("authenticated").Produces<OfferView>().Declares(StatusCodes.Status409Conflict);
+            .RequireAuthorization("authenticated").AllowApps(AppScopes.SplitsWrite).Produces<OfferView>().Declares(StatusCodes.Status409Conflict);
 
         offers.MapGet("/{productId}", async (string merchantId, string productId, HttpContext http, IGrainFactory grains) =>
         {

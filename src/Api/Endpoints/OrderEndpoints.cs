@@ -5,6 +5,8 @@ using LiveCommerce.Contracts.Orders;
 using Microsoft.AspNetCore.Http.HttpResults;
 using LiveCommerce.Contracts.Buyers;
 using LiveCommerce.Contracts.Rooms;
+using LiveCommerce.Contracts.Platform;
+using LiveCommerce.Api.Platform;
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -47,10 +49,11 @@ public static class OrderEndpoints
                 PlaceOutcome.OpenOrderLimit => Problem(409, "order.open_orders_limit", "Too many unpaid orders.", result),
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
-        }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey);
+        }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey)
+            .RequireRateLimiting(Quotas.PerUserOrders).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated");
+            Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead);
 
         // The split of an order: for its merchant, the parties in it and admins.
         orders.MapGet("/{orderId}/split", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -58,7 +61,7 @@ public static class OrderEndpoints
             var order = await grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId")).Get();
             http.User.EnsureCanReadSplit(order);
             return Results.Ok(new { order.OrderId, order.PaidAmount, order.RefundedAmount, order.OnHold, order.Split });
-        }).RequireAuthorization("authenticated");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead);
 
         orders.MapPost("/{orderId}/payments", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Order(grains, orderId).StartPayment(http.User.Subject()))).RequireAuthorization(Roles.Buyer).RetrySafe();
@@ -69,7 +72,8 @@ public static class OrderEndpoints
         // With a carrier code, the carrier's signed events (POST /v1/logistics/callbacks/sandbox) become the tracking history.
         orders.MapPost("/{orderId}/ship", async Task<Ok<OrderView>> (string orderId, ShipRequest? body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(ForCaller(http.User, await Order(grains, orderId).Ship(http.User.Subject(), body?.TrackingNumber, body?.Carrier))))
-            .RequireAuthorization(Roles.Merchant).Declares(400, 409).RetrySafe();
+            .RequireAuthorization(Roles.Merchant).Declares(400, 409).RetrySafe()
+            .AllowApps(AppScopes.OrdersFulfil);
 
         // The carrier's delivery event, relayed by the merchant's logistics integration (or an admin).
         orders.MapPost("/{orderId}/delivery", async (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -78,7 +82,7 @@ public static class OrderEndpoints
             var view = await order.Get();
             http.User.EnsureActsAs(Party.Merchant, view.MerchantId);
             return Results.Ok(ForCaller(http.User, await order.MarkDelivered()));
-        }).RequireAuthorization("authenticated").RetrySafe();
+        }).RequireAuthorization("authenticated").RetrySafe().AllowApps(AppScopes.OrdersFulfil);
 
         orders.MapPost("/{orderId}/confirm", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForBuyer(await Order(grains, orderId).ConfirmReceipt(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe();
@@ -94,7 +98,8 @@ public static class OrderEndpoints
             var view = await Order(grains, orderId).Refund(new RefundRequest(key, RequestHelpers.Require(body.Amount, "amount"),
                 body.Reason ?? "", initiator, http.User.Subject()));
             return Results.Ok(ForCaller(http.User, view));
-        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey);
+        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey)
+            .AllowApps(AppScopes.AfterSaleWrite);
     }
 
     /// <summary>

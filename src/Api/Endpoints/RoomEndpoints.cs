@@ -1,3 +1,4 @@
+using LiveCommerce.Api.Platform;
 using System.Security.Cryptography;
 using System.Text;
 using LiveCommerce.Api.Infrastructure;
@@ -73,11 +74,12 @@ public static class RoomEndpoints
         {
             await Room(grains, roomId).Like(http.User.Subject(), body?.Count ?? 1);
             return Results.Accepted();
-        }).RequireAuthorization(Roles.Buyer).RetrySafe(); // a like counted twice is harmless
+        }).RequireAuthorization(Roles.Buyer).RetrySafe() // a like counted twice is harmless
+            .RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         rooms.MapPost("/{roomId}/comments", async (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Accepted((string?)null, new CommentReceipt(await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? ""))))
-            .RequireAuthorization(Roles.Buyer)
+            .RequireAuthorization(Roles.Buyer).RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 

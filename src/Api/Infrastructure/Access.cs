@@ -2,6 +2,7 @@ using System.Security.Claims;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Platform;
 
 namespace LiveCommerce.Api.Infrastructure;
 
@@ -92,4 +93,57 @@ public static class Access
         PartyRole.Streamer or PartyRole.Distributor => Party.Streamer,
         _ => null,
     };
+
+    // ---- Apps (service providers) acting for a merchant ----------------------------------------------------------
+
+    /// <summary>The authentication type of principals from app tokens (OAuth client credentials).</summary>
+    public const string AppAuthenticationType = "app";
+    public const string ClientIdClaim = "client_id";
+    public const string MerchantClaim = "merchant_id";
+
+    /// <summary>The caller authenticated with an app token and has not been turned into its merchant yet (no role).</summary>
+    public static bool IsApp(this ClaimsPrincipal user) =>
+        user.Identity is { IsAuthenticated: true, AuthenticationType: AppAuthenticationType } && !user.HasClaim(c => c.Type == "role");
+
+    /// <summary>The app a caller acts through, or null for a user.</summary>
+    public static string? ActingApp(this ClaimsPrincipal user) =>
+        user.Identity?.AuthenticationType == AppAuthenticationType ? user.FindFirstValue(ClientIdClaim) : null;
+
+    /// <summary>The scopes an app token carries (<c>scope</c> is space-separated, RFC 9068).</summary>
+    public static IReadOnlyList<string> AppScopesOf(ClaimsPrincipal user) =>
+        user.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Distinct().ToList();
+
+    /// <summary>Why a validated app token's identity is refused, or null: one client, one merchant that is a valid id and no system party, known scopes, no role.</summary>
+    public static string? AppTokenProblem(ClaimsPrincipal principal, SystemSubjects systemSubjects)
+    {
+        var clients = principal.FindAll(ClientIdClaim).Select(c => c.Value).ToList();
+        if (clients.Count != 1 || !Ids.IsValid(clients[0])) return "An app token needs exactly one client_id that is a valid id.";
+        var merchants = principal.FindAll(MerchantClaim).Select(c => c.Value).ToList();
+        if (merchants.Count != 1 || !Ids.IsValid(merchants[0]) || systemSubjects.Contains(merchants[0]))
+            return "An app token needs exactly one merchant_id that is a merchant's id.";
+        // A role in an app token would make it a user token: apps get their rights from scopes only.
+        if (principal.FindAll("role").Any()) return "An app token carries no role.";
+        var scopes = AppScopesOf(principal);
+        if (scopes.Count == 0 || scopes.Any(s => !AppScopes.All.Contains(s))) return "An app token needs known scopes.";
+        return null;
+    }
+
+    /// <summary>
+    /// An app token for merchant M with scope S passes exactly where merchant M would, on endpoints open to S: the
+    /// principal becomes merchant M (role and subject) for this request, so every resource check above applies
+    /// unchanged. An endpoint open to no scope (admin, buyer, streamer routes) or to a scope the token lacks refuses it.
+    /// The returned principal keeps the client id, so handlers can tell an app acted.
+    /// </summary>
+    public static (ClaimsPrincipal? Acting, string? Problem) ActingForMerchant(ClaimsPrincipal app, string? endpointScope)
+    {
+        if (endpointScope is null) return (null, "This endpoint is not open to apps.");
+        if (!AppScopesOf(app).Contains(endpointScope)) return (null, $"The app token lacks the scope '{endpointScope}'.");
+        var merchant = app.FindFirstValue(MerchantClaim)!;
+        var identity = new ClaimsIdentity(AppAuthenticationType, "sub", "role");
+        identity.AddClaim(new Claim("sub", merchant));
+        identity.AddClaim(new Claim("role", Roles.Merchant));
+        identity.AddClaim(new Claim(ClientIdClaim, app.FindFirstValue(ClientIdClaim)!));
+        identity.AddClaim(new Claim("scope", endpointScope));
+        return (new ClaimsPrincipal(identity), null);
+    }
 }

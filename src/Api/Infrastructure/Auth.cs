@@ -78,7 +78,12 @@ public static class AuthSetup
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<TokenIssuer>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        // Two kinds of bearer token: users' HS256 tokens and apps' RS256 tokens (Platform/OAuthSetup); the default scheme
+        // picks the one that can verify the presented token.
+        builder.Services.AddAuthentication(LiveCommerce.Api.Platform.OAuthSetup.BearerSelector)
+            .AddPolicyScheme(LiveCommerce.Api.Platform.OAuthSetup.BearerSelector, "User or app bearer token",
+                o => o.ForwardDefaultSelector = LiveCommerce.Api.Platform.OAuthSetup.SchemeFor)
+            .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
@@ -114,17 +119,7 @@ public static class AuthSetup
                 },
             };
         });
-        // Token lifetimes are checked against the same clock that issued them (a fake clock in tests).
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IServiceProvider>((o, services) =>
-        {
-            var clock = services.GetRequiredKeyedService<TimeProvider>(DomainClock.Key);
-            var skew = o.TokenValidationParameters.ClockSkew;
-            var max = TimeSpan.FromMinutes(settings.MaxTokenLifetimeMinutes);
-            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, token, _) =>
-                LifetimeProblem(notBefore, expires, (token as JsonWebToken)?.IssuedAt, clock.GetUtcNow().UtcDateTime, skew, max) is { } problem
-                    ? throw new SecurityTokenInvalidLifetimeException(problem) { NotBefore = notBefore, Expires = expires }
-                    : true;
-        });
+        ValidateLifetimeOnDomainClock(builder.Services, JwtBearerDefaults.AuthenticationScheme, TimeSpan.FromMinutes(settings.MaxTokenLifetimeMinutes));
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Buyer, p => p.RequireRole(Roles.Buyer))
             .AddPolicy(Roles.Streamer, p => p.RequireRole(Roles.Streamer))
@@ -133,6 +128,18 @@ public static class AuthSetup
             .AddPolicy("authenticated", p => p.RequireAuthenticatedUser());
         return settings;
     }
+
+    /// <summary>Token lifetimes of <paramref name="scheme"/> are checked against the same clock that issued them (a fake clock in tests).</summary>
+    public static void ValidateLifetimeOnDomainClock(IServiceCollection services, string scheme, TimeSpan max) =>
+        services.AddOptions<JwtBearerOptions>(scheme).Configure<IServiceProvider>((o, provider) =>
+        {
+            var clock = provider.GetRequiredKeyedService<TimeProvider>(DomainClock.Key);
+            var skew = o.TokenValidationParameters.ClockSkew;
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, token, _) =>
+                LifetimeProblem(notBefore, expires, (token as JsonWebToken)?.IssuedAt, clock.GetUtcNow().UtcDateTime, skew, max) is { } problem
+                    ? throw new SecurityTokenInvalidLifetimeException(problem) { NotBefore = notBefore, Expires = expires }
+                    : true;
+        });
 
     /// <summary>Why a token's lifetime is refused, or null: it must expire, have started, not have ended, and last at most <paramref name="max"/>.</summary>
     public static string? LifetimeProblem(DateTime? notBefore, DateTime? expires, DateTime? issuedAt, DateTime now, TimeSpan skew, TimeSpan max)

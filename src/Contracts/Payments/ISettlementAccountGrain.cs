@@ -15,6 +15,13 @@ public interface ISettlementAccountGrain : IGrainWithStringKey
     /// <summary>Sets the settlement cycle (0 = T+0, N = T+N business days); applies to shares confirmed from now on.</summary>
     Task<AccountBalance> SetCycle(int cycleDays, string actorId);
 
+    /// <summary>
+    /// Changes the cycle, by an operator (0..30) or by the account's own merchant within the platform's self-service
+    /// range; says which confirmed, unsettled shares it re-dates (none: a share keeps the date it was given when it
+    /// was confirmed) and lists those that keep their date.
+    /// </summary>
+    Task<CycleChange> ChangeCycle(int cycleDays, string actorId, bool selfService);
+
     /// <summary>Makes every confirmed share whose settlement time has passed available, as one batch. Safe to run twice.</summary>
     Task<SettlementRunResult> RunSettlement();
 
@@ -107,3 +114,21 @@ public sealed record LedgerLineView(
     [property: Id(4)] long Amount,
     [property: Id(5)] DateTimeOffset At,
     [property: Id(6)] string? BatchId);
+
+/// <summary>A confirmed, unsettled share and the time it settles.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShareDate([property: Id(0)] string OrderId, [property: Id(1)] long Amount, [property: Id(2)] DateTimeOffset SettleAt);
+
+/// <summary>
+/// What a cycle change did: the new cycle applies to shares confirmed from now on; <see cref="Redated"/> lists the
+/// already-confirmed shares it moved (always empty: a confirmed share's date is part of what the merchant was told),
+/// <see cref="KeepDates"/> the confirmed, unsettled shares that keep theirs (at most 100, <see cref="KeepDatesTotal"/> in all).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CycleChange(
+    [property: Id(0)] string AccountId,
+    [property: Id(1)] int PreviousCycleDays,
+    [property: Id(2)] int CycleDays,
+    [property: Id(3)] IReadOnlyList<ShareDate> Redated,
+    [property: Id(4)] IReadOnlyList<ShareDate> KeepDates,
+    [property: Id(5)] int KeepDatesTotal);

@@ -112,6 +112,12 @@ public sealed class SettlementOptions
 
     /// <summary>Local time (business time zone) of each account's daily settlement run.</summary>
     public TimeOnly DailyRunAt { get; set; } = new(0, 10);
+
+    /// <summary>Fastest cycle a merchant (or its app) may choose itself; faster ones are an operator's decision.</summary>
+    public int SelfServiceMinCycleDays { get; set; } = 1;
+
+    /// <summary>Slowest cycle a merchant may choose itself (operators may go up to 30).</summary>
+    public int SelfServiceMaxCycleDays { get; set; } = 15;
 }
 
 /// <summary>Traffic pool behaviour (<c>LiveCommerce:Traffic</c>); technical intervals on real time, not the business clock.</summary>

@@ -15,9 +15,11 @@ public enum HostSecrets
     SigningKey = 2,
     /// <summary>Password in the PostgreSQL connection string.</summary>
     DatabasePassword = 4,
+    /// <summary>RSA key that signs apps' OAuth tokens (front door).</summary>
+    OAuthSigningKey = 8,
 
     Silo = CallbackSecret | DatabasePassword,
-    FrontDoor = CallbackSecret | SigningKey | DatabasePassword,
+    FrontDoor = CallbackSecret | SigningKey | DatabasePassword | OAuthSigningKey,
 }
 
 /// <summary>Thrown at start-up when a secret is missing, a shipped default or a placeholder.</summary>
@@ -34,6 +36,8 @@ public static class SecretPolicy
     public const string CallbackSecretSetting = SandboxGatewayOptions.Section + ":CallbackSecret";
     public const string SigningKeySetting = "LiveCommerce:Auth:SigningKey";
     public const string ConnectionStringSetting = "LiveCommerce:Postgres:ConnectionString";
+    public const string OAuthKeyPemSetting = "LiveCommerce:OAuth:SigningKeyPem";
+    public const string OAuthKeyPathSetting = "LiveCommerce:OAuth:SigningKeyPath";
 
     /// <summary>The signing key shipped in the front door's appsettings.json for the embedded profile.</summary>
     public const string DevelopmentSigningKey = "embedded-development-signing-key-not-for-production-0123456789";
@@ -79,6 +83,8 @@ public static class SecretPolicy
         {
             if (KeyProblem(configuration[SigningKeySetting]) is { } p) problems.Add($"{SigningKeySetting} {p}.");
         }
+        if (secrets.HasFlag(HostSecrets.OAuthSigningKey) && RsaKeyProblem(configuration[OAuthKeyPemSetting], configuration[OAuthKeyPathSetting]) is { } rsa)
+            problems.Add($"{OAuthKeyPemSetting} (or {OAuthKeyPathSetting}) {rsa}.");
         if (secrets.HasFlag(HostSecrets.DatabasePassword))
         {
             var connectionString = configuration[ConnectionStringSetting] ?? new PostgresSettings().ConnectionString;
@@ -94,6 +100,25 @@ public static class SecretPolicy
         if (Known(value) is { } known) return known;
         if (Encoding.UTF8.GetByteCount(value) < MinKeyBytes) return $"must be at least {MinKeyBytes} bytes";
         return null;
+    }
+
+    /// <summary>Why the apps' token signing key is unacceptable, or null: an RSA private key (PEM) of 2048 bits or more.</summary>
+    public static string? RsaKeyProblem(string? pem, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(pem) && !string.IsNullOrWhiteSpace(path))
+        {
+            if (!File.Exists(path)) return "names a file that does not exist";
+            pem = File.ReadAllText(path);
+        }
+        if (string.IsNullOrWhiteSpace(pem)) return "is missing";
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            rsa.ExportParameters(includePrivateParameters: true); // a public key alone cannot sign
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException) { return "is not an RSA private key in PEM"; }
+        return rsa.KeySize < 2048 ? "must have at least 2048 bits" : null;
     }
 
     /// <summary>Why the connection string's password is unacceptable, or null.</summary>

@@ -13,9 +13,11 @@ public static class StorageNames
     public const string Risk = "risk";
     public const string Traffic = "traffic";
     public const string Analytics = "analytics";
+    /// <summary>The open platform: apps, merchants' grants, webhook outboxes.</summary>
+    public const string Platform = "platform";
     /// <summary>The name Orleans' stream pub-sub looks up.</summary>
     public const string PubSub = "PubSubStore";
 
-    public static readonly string[] All = [Rooms, Orders, Accounts, Risk, Traffic, Analytics, PubSub];
+    public static readonly string[] All = [Rooms, Orders, Accounts, Risk, Traffic, Analytics, Platform, PubSub];
 }
 

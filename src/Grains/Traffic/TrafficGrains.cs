@@ -34,7 +34,7 @@ public sealed class RankingConfigGrain(
         try
         {
             var old = Current;
-            var next = proposed with { Version = old.Version + 1 };
+            if (NextVersion(old, proposed) is not { } next) return old;
             var pool = GrainFactory.Ref<ITrafficPoolGrain>(TrafficPool.Key);
             var tradeBefore = await pool.Top(PoolKind.Trade, 10, old);
             var contentBefore = await pool.Top(PoolKind.Content, 10, old);
@@ -50,6 +50,18 @@ public sealed class RankingConfigGrain(
         {
             _changing = false;
         }
+    }
+
+    /// <summary>
+    /// Optimistic concurrency: a change names the version it was made from; a stale one is 409 <c>ranking.stale</c>
+    /// (currentState: the current version), and one that changes nothing creates no version (null).
+    /// </summary>
+    public static RankingConfig? NextVersion(RankingConfig current, RankingConfig proposed)
+    {
+        if (proposed.Version != current.Version)
+            throw DomainException.Conflict("ranking.stale", $"The configuration is at version {current.Version}, not {proposed.Version}; reload and retry.",
+                current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return proposed == current ? null : proposed with { Version = current.Version + 1 };
     }
 
     public Task<IReadOnlyList<RankingConfigChange>> Changes(int limit) =>

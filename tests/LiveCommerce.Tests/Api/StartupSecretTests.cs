@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using LiveCommerce.Grains.Hosting;
 using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Tests.Support;
@@ -17,6 +18,7 @@ public sealed class StartupSecretTests
     private const string Callback = "LiveCommerce:Payments:Sandbox:CallbackSecret";
     private const string Signing = "LiveCommerce:Auth:SigningKey";
     private const string Connection = "LiveCommerce:Postgres:ConnectionString";
+    private const string OAuthKey = "LiveCommerce:OAuth:SigningKeyPem";
     private const string DevelopmentSigningKey = "embedded-development-signing-key-not-for-production-0123456789";
 
     /// <summary>Good values for everything; each case spoils one.</summary>
@@ -26,6 +28,7 @@ public sealed class StartupSecretTests
         [Callback] = TestSecrets.CallbackSecret,
         [Signing] = TestSecrets.SigningKey,
         [Connection] = TestSecrets.ConnectionString(),
+        [OAuthKey] = TestSecrets.OAuthSigningKeyPem,
         ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
     };
 
@@ -44,6 +47,10 @@ public sealed class StartupSecretTests
         { Connection, TestSecrets.ConnectionString("livecommerce") },
         { Connection, TestSecrets.ConnectionString("CHANGE-ME") },
         { Connection, "Host=127.0.0.1;Database=livecommerce;Username=livecommerce" },
+        { OAuthKey, null }, // apps' tokens would be signed with a key nobody else can verify
+        { OAuthKey, "CHANGE-ME-openssl-genpkey-algorithm-RSA" },
+        { OAuthKey, RSA.Create(1024).ExportPkcs8PrivateKeyPem() },
+        { OAuthKey, RSA.Create(2048).ExportSubjectPublicKeyInfoPem() }, // a public key cannot sign
     };
 
     [Theory]
@@ -67,7 +74,7 @@ public sealed class StartupSecretTests
         foreach (var row in BadSecrets())
         {
             var (setting, value) = row.Data;
-            if (setting != Signing) data.Add(setting, value);
+            if (setting != Signing && setting != OAuthKey) data.Add(setting, value);
         }
         return data;
     }

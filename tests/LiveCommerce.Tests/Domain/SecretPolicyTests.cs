@@ -17,6 +17,7 @@ public sealed class SecretPolicyTests
             [SecretPolicy.CallbackSecretSetting] = TestSecrets.CallbackSecret,
             [SecretPolicy.SigningKeySetting] = TestSecrets.SigningKey,
             [SecretPolicy.ConnectionStringSetting] = TestSecrets.ConnectionString(),
+            [SecretPolicy.OAuthKeyPemSetting] = TestSecrets.OAuthSigningKeyPem,
         });
         Assert.Empty(SecretPolicy.Problems(good, HostSecrets.FrontDoor));
         SecretPolicy.Ensure(good, HostSecrets.FrontDoor);
@@ -30,6 +31,7 @@ public sealed class SecretPolicyTests
         Assert.Contains(SecretPolicy.CallbackSecretSetting, error.Message);
         Assert.Contains(SecretPolicy.SigningKeySetting, error.Message);
         Assert.Contains(SecretPolicy.ConnectionStringSetting, error.Message);
+        Assert.Contains(SecretPolicy.OAuthKeyPemSetting, error.Message);
     }
 
     [Theory]

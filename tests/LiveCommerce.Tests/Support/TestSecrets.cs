@@ -7,6 +7,8 @@ public static class TestSecrets
 {
     public static readonly string CallbackSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public static readonly string SigningKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    /// <summary>RSA key (PEM) that signs apps' OAuth tokens.</summary>
+    public static readonly string OAuthSigningKeyPem = RSA.Create(2048).ExportPkcs8PrivateKeyPem();
     public const string DatabasePassword = "a-test-database-password-7f3c";
 
     public static string ConnectionString(string password = DatabasePassword) =>

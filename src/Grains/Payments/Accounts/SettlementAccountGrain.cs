@@ -81,9 +81,18 @@ public sealed class SettlementAccountGrain(
         return Task.FromResult(_book.Balance());
     }
 
+    public async Task<CycleChange> ChangeCycle(int cycleDays, string actorId, bool selfService)
+    {
+        if (CyclePolicy.Problem(cycleDays, selfService, _options) is { } problem) throw DomainException.Invalid("cycleDays", problem);
+        var previous = _state.CycleDays;
+        await SetCycle(cycleDays, actorId);
+        var kept = CyclePolicy.ConfirmedUnsettled(_state.Open.Values);
+        return new CycleChange(AccountId, previous, cycleDays, [], kept.Take(CyclePolicy.MaxListed).ToList(), kept.Count);
+    }
+
     public async Task<AccountBalance> SetCycle(int cycleDays, string actorId)
     {
-        if (cycleDays is < 0 or > 30) throw DomainException.Invalid("cycleDays", "cycleDays must be between 0 (T+0) and 30.");
+        if (CyclePolicy.Problem(cycleDays, selfService: false, _options) is { } problem) throw DomainException.Invalid("cycleDays", problem);
         _state.Exists = true;
         if (_state.CycleDays == cycleDays) return _book.Balance();
         logger.LogInformation("Account {AccountId}: cycle T+{Old} → T+{New} by {Actor}", AccountId, _state.CycleDays, cycleDays, actorId);
