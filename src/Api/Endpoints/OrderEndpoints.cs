@@ -104,6 +104,7 @@ public static class OrderEndpoints
         if (address is not null) return address;
         var product = await grains.Ref<IProductGrain>(productId).Get();
         if (AddressRules.IsVirtualCategory(product.Category)) return null;
+        await grains.Ref<IBuyerGrain>(buyerId).Get(); // an unknown buyer stays a 404, as without addresses
         throw DomainException.Invalid("addressId", "This product ships: name an addressId or set a default address first.");
     }
 
