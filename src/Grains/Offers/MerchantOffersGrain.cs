@@ -1,4 +1,5 @@
 using LiveCommerce.Contracts.Offers;
+using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
 
 namespace LiveCommerce.Grains.Offers;
@@ -22,28 +23,13 @@ public sealed class MerchantOffersGrain(
     public async Task Register(string productId)
     {
         Ids.Require(productId, "productId");
-        var ids = state.State.ProductIds;
-        var at = ids.BinarySearch(productId, StringComparer.Ordinal);
-        if (at >= 0) return;
-        ids.Insert(~at, productId);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory may now hold what no write persisted (interleaved registrations too): reload from storage.
-            DeactivateOnIdle();
-            throw;
-        }
+        if (SortedIds.Insert(state.State.ProductIds, productId)) await SortedIds.WriteOrReloadAsync(this, state);
     }
 
     public async Task<OfferPage> List(int offset, int limit)
     {
-        if (offset < 0) throw DomainException.Invalid("offset", "offset must not be negative.");
-        if (limit is < 1 or > 100) throw DomainException.Invalid("limit", "limit must be between 1 and 100.");
         var ids = state.State.ProductIds;
-        var page = ids.Skip(offset).Take(limit).ToList(); // a copy: registrations may interleave with the reads below
+        var page = SortedIds.Page(ids, offset, limit);
         var offers = await Task.WhenAll(page.Select(id => GrainFactory.Ref<IDistributionOfferGrain>(id).Find()));
         // An id whose offer write failed after it was registered has no offer: skipped.
         return new OfferPage(offers.OfType<OfferView>().ToList(), ids.Count);

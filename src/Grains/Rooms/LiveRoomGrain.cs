@@ -192,6 +192,7 @@ public sealed class LiveRoomGrain(
         }
 
         var product = await GrainFactory.Ref<IProductGrain>(productId).Get();
+        if (!product.OnSale) throw DomainException.Conflict("product.off_sale", $"The merchant took product '{productId}' off sale.", "offSale");
         var admission = await GrainFactory.Ref<IDistributionOfferGrain>(productId).AdmitListing(new ListingRequest(RoomId, _live.StreamerId, command.SplitPlan));
         var (reference, flag) = await CheckPriceAsync(productId, command.LivePrice, product.MerchantId);
         if (_live.Shelf.TryGetValue(productId, out var item) && IsSelling(item))

@@ -14,6 +14,10 @@ public sealed class ProductState
     [Id(4)] public long ListPrice { get; set; }
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public PriceHistory Prices { get; set; } = new();
+    /// <summary>0 for products stored before versions existed; read as 1.</summary>
+    [Id(7)] public long Version { get; set; }
+    [Id(8)] public List<string> Images { get; set; } = [];
+    [Id(9)] public bool OffSale { get; set; }
 }
 
 public sealed class ProductGrain(
@@ -35,8 +39,14 @@ public sealed class ProductGrain(
         if (s.Created)
         {
             if (s.MerchantId != merchantId) throw DomainException.Forbidden($"Product '{ProductId}' belongs to another merchant.");
-            if (s.Name == name && s.Category == category && s.ListPrice == command.ListPrice) return View();
-            throw DomainException.Conflict("product.exists", $"Product '{ProductId}' already exists with other details.");
+            if (s.Name == name && s.Category == category && s.ListPrice == command.ListPrice)
+            {
+                // A retried create re-registers: the first may have failed after the product was written.
+                await Index(merchantId).Register(ProductId);
+                return View();
+            }
+            throw DomainException.Conflict("product.exists", $"Product '{ProductId}' already exists with other details; edit it with If-Match.",
+                Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         var now = clock.GetUtcNow();
@@ -47,9 +57,40 @@ public sealed class ProductGrain(
         s.ListPrice = command.ListPrice;
         s.CreatedAt = now;
         s.Prices.Record(command.ListPrice, now);
+        s.Version = 1;
+        await state.WriteStateAsync();
+        await Index(merchantId).Register(ProductId);
+        return View();
+    }
+
+    public async Task<ProductView> Edit(string merchantId, EditProduct command, long expectedVersion)
+    {
+        var s = state.State;
+        if (!s.Created) throw DomainException.NotFound("product", ProductId);
+        if (s.MerchantId != merchantId) throw DomainException.Forbidden($"Product '{ProductId}' belongs to another merchant.");
+        var name = Text.Require(command.Name, "name", CatalogueRules.MaxName);
+        var category = Text.Require(command.Category, "category", CatalogueRules.MaxCategory);
+        RequirePrice(command.ListPrice, "listPrice");
+        var images = CatalogueRules.Images(command.Images);
+        CatalogueRules.RequireVersion(expectedVersion, Version);
+
+        var now = clock.GetUtcNow();
+        // The list price is an observation of the price history like a shelf price: the price-deviation rule compares
+        // live prices with the average of both, so a raised list price raises the bar a live price is measured against.
+        if (command.ListPrice != s.ListPrice) s.Prices.Record(command.ListPrice, now);
+        s.Name = name;
+        s.Category = category;
+        s.ListPrice = command.ListPrice;
+        s.Images = [.. images];
+        s.OffSale = !command.OnSale;
+        s.Version = Version + 1;
         await state.WriteStateAsync();
         return View();
     }
+
+    private long Version => Math.Max(1, state.State.Version);
+
+    private IMerchantProductsGrain Index(string merchantId) => GrainFactory.Ref<IMerchantProductsGrain>(merchantId);
 
     public Task<ProductView> Get()
     {
@@ -78,6 +119,6 @@ public sealed class ProductGrain(
         var s = state.State;
         var now = clock.GetUtcNow();
         return new ProductView(ProductId, s.MerchantId, s.Name, s.Category, s.ListPrice,
-            s.Prices.Average(now) ?? s.ListPrice, s.Prices.Observations(now), s.CreatedAt);
+            s.Prices.Average(now) ?? s.ListPrice, s.Prices.Observations(now), s.CreatedAt, Version, s.Images.ToList(), !s.OffSale);
     }
 }
