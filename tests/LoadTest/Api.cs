@@ -43,7 +43,8 @@ public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics
                 var request = new HttpRequestMessage(method, options.NextUrl() + path);
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                 if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-                if (clientIp is not null) request.Headers.Add("X-Forwarded-For", clientIp);
+                // Every simulated user comes from its own address, as behind a real load balancer (per-IP quotas, IP risk rules).
+                request.Headers.Add("X-Forwarded-For", clientIp ?? ClientIpOf(caller.Subject));
                 if (body is not null) request.Content = JsonContent.Create(body);
                 return request;
             });
@@ -94,6 +95,13 @@ public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             }
         }
+    }
+
+    /// <summary>A stable private address per user id.</summary>
+    public static string ClientIpOf(string subject)
+    {
+        var h = (uint)subject.GetHashCode(StringComparison.Ordinal);
+        return $"10.{(h >> 16) & 255}.{(h >> 8) & 255}.{(h & 250) + 1}";
     }
 
     private static string? Code(JsonElement json) =>

@@ -23,11 +23,7 @@ public sealed class World
 
     public sealed record RoomInfo(string RoomId, string StreamerId, string MerchantId, string ProductId, int Stock);
 
-    public string BuyerIp(string buyerId)
-    {
-        var h = (uint)buyerId.GetHashCode(StringComparison.Ordinal);
-        return $"10.{(h >> 16) & 255}.{(h >> 8) & 255}.{(h & 250) + 1}";
-    }
+    public string BuyerIp(string buyerId) => Api.ClientIpOf(buyerId);
 
     /// <summary>Streamers, merchants, products and live rooms; buyers registered; viewers in rooms.</summary>
     public async Task SetUpAsync(Api api, Options options, int rooms, int stockPerRoom, Action<string> progress, bool flashSale = false)

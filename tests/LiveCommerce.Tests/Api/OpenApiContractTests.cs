@@ -16,9 +16,11 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
 
     // The only operations callable without a token: the dev token endpoint (embedded profile only), the room's public
-    // event stream, and the payment provider's and the carrier's callbacks (authenticated by their signatures instead).
+    // event stream, the payment provider's and the carrier's callbacks (authenticated by their signatures instead), and
+    // the OAuth token endpoint (authenticated by the app's client credentials).
     private static readonly HashSet<string> Anonymous =
-        ["POST /v1/dev/tokens", "GET /v1/rooms/{roomId}/events", "POST /v1/payments/callbacks/sandbox", "POST /v1/logistics/callbacks/sandbox"];
+        ["POST /v1/dev/tokens", "GET /v1/rooms/{roomId}/events", "POST /v1/payments/callbacks/sandbox", "POST /v1/logistics/callbacks/sandbox",
+         "POST /v1/oauth/token"];
 
     private async Task<JsonElement> Document() => await api.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 

@@ -77,6 +77,7 @@ public sealed class SiloFailoverTests
             var shop = new ShopScenario(survivor.Client);
             await shop.SetUpAsync(stock: 100_000);
             var buyers = await shop.RegisterBuyersAsync(Placements);
+            await shop.GiveAddressesAsync(buyers);
             var api = new FrontDoor(connectionString, clusterId);
             _ = api.Server; // starts it: its client joins the cluster through the membership table
             return new FailoverRun
@@ -158,6 +159,7 @@ public sealed class SiloFailoverTests
                 ["LiveCommerce:Postgres:MaxPoolSize"] = "6",
                 ["LiveCommerce:Auth:SigningKey"] = TestSecrets.SigningKey,
                 ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = TestSecrets.CallbackSecret,
+                ["LiveCommerce:OAuth:SigningKeyPem"] = TestSecrets.OAuthSigningKeyPem,
                 // The whole window a dead silo needs to be voted out, on a test machine shared with builds.
                 [$"{ClusterRetryOptions.Section}:Budget"] = "00:01:00",
                 [$"{ClusterRetryOptions.Section}:MaxRetries"] = "40",

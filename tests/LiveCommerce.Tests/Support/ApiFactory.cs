@@ -32,6 +32,9 @@ public class ApiFactory : WebApplicationFactory<Program>
         // Tests move the clock by days; a year-long token outlives them.
         builder.UseSetting("LiveCommerce:Auth:TokenLifetimeMinutes", "525600");
         builder.UseSetting("LiveCommerce:Auth:MaxTokenLifetimeMinutes", "525600");
+        // The business clock only moves when a test moves it, so a quota window would last the fixture's lifetime and the
+        // per-IP quota would count every request of every test in it; quota tests configure their own limits.
+        builder.UseSetting("LiveCommerce:Quotas:PerClientIp:PermitLimit", "100000000");
         // Pools re-read streamer trust every second instead of 30, so tests see new scores quickly.
         builder.UseSetting("LiveCommerce:Traffic:SnapshotRefresh", "00:00:01");
         if (CallbacksThroughTestServer) builder.UseSetting("LiveCommerce:Payments:Sandbox:CallbackUrl", "http://localhost/v1/payments/callbacks/sandbox");

@@ -61,6 +61,14 @@ public sealed class ShopScenario(IGrainFactory grains, string? prefix = null, st
         return ids;
     }
 
+    /// <summary>A default shipping address for each buyer: the front door refuses to place an order for physical goods without one.</summary>
+    public async Task GiveAddressesAsync(IEnumerable<string> buyerIds)
+    {
+        foreach (var chunk in buyerIds.Chunk(200))
+            await Task.WhenAll(chunk.Select(id => grains.GetGrain<Contracts.Buyers.IAddressBookGrain>(id)
+                .Add("home", new ShippingAddress(id, "13800138000", "Zhejiang", "Hangzhou", "Xihu", "1 Wensan Road"), makeDefault: true)));
+    }
+
     public IOrderGrain Order(string buyerId, string key) => grains.GetGrain<IOrderGrain>(OrderIds.FromIdempotencyKey(buyerId, key));
 
     public Task<PlaceOrderResult> PlaceAsync(string buyerId, int quantity = 1, string key = "k1", string? clientIp = null, string? deviceId = null) =>
