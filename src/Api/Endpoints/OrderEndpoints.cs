@@ -50,7 +50,8 @@ public static class OrderEndpoints
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
         }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey)
-            .RequireRateLimiting(Quotas.PerUserOrders).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .RequireRateLimiting(Quotas.PerUserOrders).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .Produces<OrderView>(StatusCodes.Status201Created).Produces<OrderView>(StatusCodes.Status200OK);
 
         orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(ForCaller(http.User, await Readable(http.User, grains, orderId)))).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead);

@@ -85,6 +85,7 @@ public static class PlatformEndpoints
         // The OAuth token endpoint (OpenIddict validated the client and its secret before this runs).
         v1.MapPost("/oauth/token", IssueToken).WithTags("Open platform").AllowAnonymous().DisableAntiforgery()
             .RequireRateLimiting(Quotas.TokenIssuance).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .WithSummary("Client-credentials token for an app, acting for the merchant named by merchant_id (form parameter).");
     }
 

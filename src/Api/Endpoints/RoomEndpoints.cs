@@ -75,7 +75,8 @@ public static class RoomEndpoints
             await Room(grains, roomId).Like(http.User.Subject(), body?.Count ?? 1);
             return Results.Accepted();
         }).RequireAuthorization(Roles.Buyer).RetrySafe() // a like counted twice is harmless
-            .RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .Produces(StatusCodes.Status202Accepted);
 
         rooms.MapPost("/{roomId}/comments", async (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Accepted((string?)null, new CommentReceipt(await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? ""))))

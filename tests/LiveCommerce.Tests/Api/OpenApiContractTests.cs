@@ -39,6 +39,8 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
         Assert.All(ids, id => Assert.False(string.IsNullOrEmpty(id)));
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.All(operations, o => Assert.Contains("Who may call:", o.Operation.GetProperty("description").GetString()));
+        // Spectral's operation-success-response: a client generator needs at least one success answer per operation.
+        Assert.All(operations, o => Assert.Contains(o.Operation.GetProperty("responses").EnumerateObject(), r => r.Name[0] is '2' or '3'));
     }
 
     [Fact]
