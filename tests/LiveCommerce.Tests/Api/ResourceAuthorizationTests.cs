@@ -73,6 +73,15 @@ public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<A
             new("order split", HttpMethod.Get, $"/v1/orders/{orderId}/split", b, []),
             new("order delivery", HttpMethod.Post, $"/v1/orders/{orderId}/delivery", m, ["merchant"]),
             new("order delivery", HttpMethod.Post, $"/v1/orders/{orderId}/delivery", b, []),
+            // buyer's address book: the buyer writes it; the buyer and admins read it
+            new("address book", HttpMethod.Get, $"/v1/buyers/{b}/addresses", b, ["buyer"]),
+            // merchant's order list and its export: the merchant (apps only with a grant; see OpenPlatformHttpTests)
+            new("merchant orders", HttpMethod.Get, $"/v1/merchants/{m}/orders", m, ["merchant"]),
+            new("merchant orders", HttpMethod.Get, $"/v1/merchants/{m}/orders/export.csv", m, ["merchant"]),
+            // app grants: only the merchant itself grants, revokes or lists
+            new("app grants", HttpMethod.Get, $"/v1/merchants/{m}/app-grants", m, ["merchant"], AdminMay: false),
+            // settlement cycle: the merchant within the self-service range, operators any; not the streamer of the account's sales
+            new("settlement cycle", HttpMethod.Put, $"/v1/accounts/{m}/cycle", m, ["merchant"], new { cycleDays = 2 }),
             // room: its streamer; a merchant that sold in it
             new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", s, ["streamer"]),
             new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", m, ["merchant"]),
