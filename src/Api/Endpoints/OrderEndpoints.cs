@@ -38,6 +38,9 @@ public static class OrderEndpoints
             return result.Outcome switch
             {
                 PlaceOutcome.Placed => Results.Created($"/v1/orders/{orderId}", ForBuyer(result.Order!)),
+                // The front door's own repeat of this request (its first attempt was given up) found what that attempt
+                // placed: for the caller, this request created it.
+                PlaceOutcome.Replayed when ClusterRetryFilter.IsRepeat(http) => Results.Created($"/v1/orders/{orderId}", ForBuyer(result.Order!)),
                 PlaceOutcome.Replayed => Replayed(http, result.Order!),
                 PlaceOutcome.SoldOut => Problem(409, "stock.sold_out", "Sold out.", result),
                 PlaceOutcome.RoomNotLive => Problem(409, "room.not_live", "The room is not live.", result),

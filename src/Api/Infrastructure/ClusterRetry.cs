@@ -58,6 +58,8 @@ public static class TransientClusterErrors
                 // No answer within the response timeout, or none a grace period after a gateway went away: the call may
                 // still be running or may have run.
                 TimeoutException or GatewayLostException => ClusterFailure.Indeterminate,
+                // The runtime gave up on the message itself (it expired waiting for placement while the cluster changed).
+                OperationCanceledException when e.Source?.StartsWith("Orleans", StringComparison.Ordinal) == true => ClusterFailure.Indeterminate,
                 _ => ClusterFailure.None,
             };
             if (failure != ClusterFailure.None) return failure;
@@ -197,7 +199,11 @@ public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipeli
             return await pipelines.GetPipeline(PipelineKey).ExecuteAsync(static async (ctx, state) =>
             {
                 var body = state.Context.HttpContext.Request.Body;
-                if (ctx.Properties.TryGetValue(Attempted, out _) && body.CanSeek) body.Position = 0;
+                if (ctx.Properties.TryGetValue(Attempted, out _))
+                {
+                    if (body.CanSeek) body.Position = 0;
+                    state.Context.HttpContext.Items[RepeatKey] = true;
+                }
                 ctx.Properties.Set(Attempted, true);
                 // Only a request that may run twice is given up on while it may still be running.
                 if (TransientClusterErrors.SafetyOf(state.Context.HttpContext) != RetrySafety.Idempotent) return await state.Next(state.Context);
@@ -213,6 +219,10 @@ public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipeli
     private sealed record Attempt(EndpointFilterInvocationContext Context, EndpointFilterDelegate Next, GatewayLossSignal GatewayLoss, TimeSpan Grace);
 
     private static readonly ResiliencePropertyKey<bool> Attempted = new("livecommerce.attempted");
+    private static readonly object RepeatKey = new();
+
+    /// <summary>Whether the endpoint runs for the second time or later for this request (an earlier attempt failed or was given up).</summary>
+    public static bool IsRepeat(HttpContext http) => http.Items.ContainsKey(RepeatKey);
 
     /// <summary>The pipeline: retry on transient cluster failures the endpoint may repeat, exponential backoff, a time budget.</summary>
     public static void Configure(ResiliencePipelineBuilder builder, ClusterRetryOptions options, ILogger logger)

@@ -31,6 +31,10 @@ public sealed class TransientClusterErrorsTests
         Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new TimeoutException("Response did not arrive on time")));
         Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new AggregateException(new TimeoutException())));
         Assert.Equal(ClusterFailure.NotDelivered, TransientClusterErrors.Classify(new OrleansException("wrapped", new ConnectionFailedException("refused"))));
+        // The runtime's own give-up on a message (seen as a 500 in a silo-kill drill), unlike a cancelled request.
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(
+            new OperationCanceledException("Message expired before placement could complete for grain order/o-1.") { Source = "Orleans.Runtime" }));
+        Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(new OperationCanceledException("The request was aborted.")));
     }
 
     [Fact]
@@ -81,6 +85,8 @@ public sealed class ClusterRetryFilterTests : IAsyncLifetime
         group.MapGet("/read", () => Run("read", 100, () => new SiloUnavailableException("down for good")));
         group.MapPost("/refused", () => Run("refused", 100, () => LiveCommerce.Contracts.Common.DomainException.Conflict("x", "no"))).RetrySafe();
         // Their first call hangs like a call whose answer was to come from a silo that died; later calls answer at once.
+        group.MapPost("/repeat-aware", (HttpContext http) =>
+            Run("repeat-aware", 1, () => new TimeoutException()) is var _ ? Results.Ok(new { repeat = ClusterRetryFilter.IsRepeat(http) }) : null).RetrySafe();
         group.MapPost("/hangs-idempotent", () => Hang("hangs-idempotent")).RetrySafe();
         group.MapPost("/hangs-comment", () => Hang("hangs-comment"));
         await _app.StartAsync();
@@ -165,6 +171,15 @@ public sealed class ClusterRetryFilterTests : IAsyncLifetime
         var response = await _http.GetAsync("/t/read");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(5, Calls("read")); // the first attempt and MaxRetries = 4
+    }
+
+    [Fact]
+    public async Task The_endpoint_knows_when_it_runs_again_for_the_same_request()
+    {
+        var response = await _http.PostAsync("/t/repeat-aware", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"repeat\":true", await response.Content.ReadAsStringAsync());
+        Assert.Contains("\"repeat\":false", await (await _http.PostAsync("/t/repeat-aware", null)).Content.ReadAsStringAsync());
     }
 
     [Fact]
