@@ -87,6 +87,7 @@ v1.MapMerchantOrderEndpoints();
 v1.MapPaymentEndpoints(sandboxControls: embedded);
 v1.MapAccountEndpoints();
 v1.MapAdminEndpoints();
+v1.MapRegulatoryExportEndpoints();
 v1.MapRiskEndpoints();
 v1.MapTrafficEndpoints();
 v1.MapAnalyticsEndpoints();
