@@ -106,6 +106,7 @@ public sealed class AfterSaleHttpTests(ApiFactory api) : IClassFixture<ApiFactor
             decided.GetProperty("timeline").EnumerateArray().Select(s => s.GetProperty("action").GetString()));
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(shop.Admin, $"/v1/admin/after-sales/{caseId}/arbitration", new { outcome = "refundAll", note = "again" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(shop.Merchant, $"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "again" })).StatusCode);
+        await Read(await PostAsync(shop.Merchant, $"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "SBX100" })); // a retry of the shipment
 
         // The books: 3333 of 10000 back, split 50/15/10/8/5/5/3/2.5/1.5 % in proportion, to the fen.
         var split = await Read(await shop.Merchant.GetAsync($"/v1/orders/{orderId}/split"));
