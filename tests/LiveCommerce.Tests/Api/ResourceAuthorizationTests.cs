@@ -113,6 +113,14 @@ public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<A
             new("after-sale case", HttpMethod.Post, $"{afterSale}/withdraw", otherBuyer, [], AdminMay: false),
             new("after-sale case", HttpMethod.Post, $"/v1/orders/{orderId}/after-sales", otherBuyer, [],
                 new { kind = "refundOnly", reasonCode = "not_as_described", description = "", evidence = Array.Empty<string>(), amount = 100 }, AdminMay: false),
+            // regulatory export: admins only, not even the merchant it is about (nor its apps)
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/income-report?{range}", m, []),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/income-report.csv?{range}", m, []),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/payment-records?{range}", m, []),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/payment-records.csv?{range}", m, []),
+            new("regulatory export", HttpMethod.Put, $"/v1/admin/merchants/{m}/identity", m, [],
+                new { legalName = "Example Co.", unifiedSocialCreditCode = "91330100799655058B" }),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/identity", m, []),
             // room: its streamer; a merchant that sold in it
             new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", s, ["streamer"]),
             new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", m, ["merchant"]),
