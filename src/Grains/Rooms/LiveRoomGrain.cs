@@ -667,7 +667,7 @@ public sealed class LiveRoomGrain(
     {
         RequireOpened();
         return Task.FromResult(_live.Shelf.TryGetValue(productId, out var item)
-            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice, item.FlashSale)
+            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice, item.FlashSale, item.Category)
             : new RoomQuote(_live.Status, false, _live.StreamerId, null, 0, 0));
     }
 

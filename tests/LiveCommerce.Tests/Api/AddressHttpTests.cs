@@ -139,6 +139,24 @@ public sealed class AddressHttpTests(MerchantApiFactory api) : IClassFixture<Mer
         var reread = await Ok(dave.GetAsync($"/v1/orders/{byDefault.GetProperty("orderId").GetString()}"));
         Assert.Equal("Dave Home", reread.GetProperty("shippingAddress").GetProperty("recipient").GetString());
 
+        // The next order follows the book: the edited default, then another default, then none at all (each order
+        // is cancelled after, as a buyer holds at most two unpaid orders of a product).
+        async Task Cancel(JsonElement order) => await Ok(dave.PostAsync($"/v1/orders/{order.GetProperty("orderId").GetString()}/cancel", null));
+        await Cancel(byDefault);
+        await Cancel(namedOrder);
+        var afterEdit = await Read(await shop.PlaceAsync(dave, "after-edit"), HttpStatusCode.Created);
+        Assert.Equal("Dave Moved", afterEdit.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+        await Cancel(afterEdit);
+        await Ok(dave.PostAsync($"/v1/buyers/{id}/addresses/{office}/default", null));
+        var afterSwitch = await Read(await shop.PlaceAsync(dave, "after-switch"), HttpStatusCode.Created);
+        Assert.Equal("Dave Office", afterSwitch.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+        await Cancel(afterSwitch);
+        Assert.Equal(HttpStatusCode.NoContent, (await dave.DeleteAsync($"/v1/buyers/{id}/addresses/{office}")).StatusCode);
+        var afterDelete = await Read(await shop.PlaceAsync(dave, "after-delete"), HttpStatusCode.Created);
+        Assert.Equal("Dave Moved", afterDelete.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await dave.DeleteAsync($"/v1/buyers/{id}/addresses/{home}")).StatusCode);
+        await Read(await shop.PlaceAsync(dave, "book-empty"), HttpStatusCode.BadRequest);
+
         var unknown = new HttpRequestMessage(HttpMethod.Post, "/v1/orders")
         {
             Content = JsonContent.Create(new { roomId = shop.RoomId, productId = shop.ProductId, quantity = 1, addressId = "a404" }),
