@@ -323,15 +323,13 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Ship(string merchantId, string? trackingNumber, string? carrier = null)
     {
-        Life.Ship(merchantId, trackingNumber, carrier, clock.GetUtcNow());
-        await CommitAsync(OrderEventKind.Shipped);
+        if (Life.Ship(merchantId, trackingNumber, carrier, clock.GetUtcNow())) await CommitAsync(OrderEventKind.Shipped);
         return View();
     }
 
     public async Task<OrderView> MarkDelivered()
     {
-        Life.MarkDelivered(clock.GetUtcNow());
-        await CommitAsync(OrderEventKind.Delivered);
+        if (Life.MarkDelivered(clock.GetUtcNow())) await CommitAsync(OrderEventKind.Delivered);
         return View();
     }
 
@@ -344,8 +342,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ConfirmReceipt(string buyerId)
     {
-        Life.ConfirmReceipt(buyerId, clock.GetUtcNow());
-        await CommitAsync(OrderEventKind.Confirmed);
+        if (Life.ConfirmReceipt(buyerId, clock.GetUtcNow())) await CommitAsync(OrderEventKind.Confirmed);
         return View();
     }
 

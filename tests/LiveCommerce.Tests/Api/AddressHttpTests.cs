@@ -22,6 +22,31 @@ public sealed class AddressHttpTests(MerchantApiFactory api) : IClassFixture<Mer
     }
 
     [Fact]
+    public async Task Without_a_token_every_address_book_route_is_a_401_and_changes_nothing()
+    {
+        var shop = await OpenAsync(api);
+        var buyer = await shop.BuyerAsync("anon");
+        var id = shop.Prefix + "-anon";
+        var book = $"/v1/buyers/{id}/addresses";
+        var addressId = (await Ok(buyer.GetAsync(book)))[0].GetProperty("addressId").GetString();
+        var anonymous = api.CreateClient();
+        var calls = new (HttpMethod Method, string Path, object? Body)[]
+        {
+            (HttpMethod.Get, book, null), (HttpMethod.Post, book, Address()), (HttpMethod.Put, $"{book}/{addressId}", Address(recipient: "Mallory")),
+            (HttpMethod.Post, $"{book}/{addressId}/default", null), (HttpMethod.Delete, $"{book}/{addressId}", null),
+        };
+        foreach (var (method, path, body) in calls)
+        {
+            var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "anon-1");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(request)).StatusCode);
+        }
+        var after = Assert.Single((await Ok(buyer.GetAsync(book))).EnumerateArray());
+        Assert.Equal(addressId, after.GetProperty("addressId").GetString());
+        Assert.NotEqual("Mallory", after.GetProperty("address").GetProperty("recipient").GetString());
+    }
+
+    [Fact]
     public async Task A_buyer_keeps_its_own_validated_bounded_address_book_and_nobody_else_touches_it()
     {
         var id = "addr-" + Guid.NewGuid().ToString("N")[..8];
