@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -263,7 +264,7 @@ public static class ClusterRetrySetup
             ClusterRetryFilter.Configure(builder, context.ServiceProvider.GetRequiredService<IOptions<ClusterRetryOptions>>().Value,
                 context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRetryFilter>()));
         services.AddSingleton<ClusterRetryFilter>();
-        services.AddSingleton<GatewayLossSignal>();
+        services.TryAddSingleton<GatewayLossSignal>();
         return services;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using LiveCommerce.Grains.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -47,6 +48,7 @@ public static class OrleansSetup
         // Mutual TLS to the gateways; outside the embedded profile the front door refuses to start without it.
         client.AddLiveCommerceClusterTls(options);
         client.AddLiveCommerceFailureDetection();
+        client.Services.TryAddSingleton<GatewayLossSignal>();
         client.AddGatewayCountChangedHandler(sp =>
         {
             var signal = sp.GetRequiredService<GatewayLossSignal>();
