@@ -1,6 +1,7 @@
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Platform;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Payments.Splits;
 
@@ -117,6 +118,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             Post(line, S.OnHold ? PostingKind.CreditOnHold : PostingKind.CreditPending, line.Amount, now);
         Enqueue(new RecordBuyerPurchase(S.PaidAmount, now));
         Enqueue(new CountPaidForRisk(now));
+        Notify(new OrderPaidWebhook(Facts(), attempt.PaymentId, now, S.OnHold), now);
         return OrderEventKind.Paid;
     }
 
@@ -151,6 +153,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.Carrier = carrier;
         S.AutoConfirmAt = now + policy.AutoConfirmAfterShipping;
         Enqueue(new ScheduleAutoConfirm(S.AutoConfirmAt.Value));
+        Notify(new OrderShippedWebhook(Facts(), carrier, trackingNumber, now), now);
     }
 
     public void MarkDelivered(DateTimeOffset now)
@@ -161,6 +164,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.DeliveredAt = now;
         S.AutoConfirmAt = now + policy.AutoConfirmAfterDelivery;
         Enqueue(new ScheduleAutoConfirm(S.AutoConfirmAt.Value));
+        Notify(new OrderDeliveredWebhook(Facts(), now), now);
     }
 
     /// <summary>
@@ -208,6 +212,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.AutoConfirmAt = null;
         foreach (var line in S.Lines.Where(l => l.Remaining > 0))
             Post(line, PostingKind.Confirm, line.Remaining, now);
+        Notify(new OrderConfirmedWebhook(Facts(), now), now);
         MaybeSettled(now);
     }
 
@@ -322,6 +327,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             S.AutoConfirmAt = null;
             S.OnHold = false;
         }
+        Notify(new OrderRefundedWebhook(Facts(), refundId, amount, now), now);
     }
 
     /// <summary>An admin's decision on money held by risk. Returns the event to publish (null for a release).</summary>
@@ -422,6 +428,18 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
     }
 
     public void Enqueue(OrderMessage message) => S.Outbox.Add(message with { Seq = ++S.OutboxSequence });
+
+    /// <summary>
+    /// Owes the webhook log an event, in the same state write as the change. The id is the order's webhook sequence,
+    /// so redelivering the outbox item appends nothing new; the sequence orders the order's events for receivers.
+    /// </summary>
+    private void Notify(OrderWebhook e, DateTimeOffset at)
+    {
+        var seq = ++S.WebhookSequence;
+        Enqueue(new RecordWebhookEvent(new WebhookEvent($"{orderId}:{seq}:{e.Type}", S.MerchantId, e.Type, orderId, seq, at, e.ToJson())));
+    }
+
+    private OrderFacts Facts() => new(orderId, S.RoomId, S.ProductId, S.Quantity, S.Amount, S.PaidAmount, S.RefundedAmount, S.Status);
 
     private void Post(SplitLine line, PostingKind kind, long amount, DateTimeOffset at)
     {
