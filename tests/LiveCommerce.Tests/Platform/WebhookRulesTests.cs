@@ -216,9 +216,13 @@ public sealed class WebhookRulesTests
         var body = WebhookSender.Body(Event);
         var now = DateTimeOffset.UtcNow;
         var signature = WebhookSender.Sign([current, previous], Event.EventId, now, body);
-        Assert.Equal(2, signature.Split(' ').Length);
+        var signatures = signature.Split(' ');
+        Assert.Equal(2, signatures.Length);
         new StandardWebhook(current).Verify(body, Headers(Event.EventId, now, signature));
-        new StandardWebhook(previous).Verify(body, Headers(Event.EventId, now, signature));
+        // StandardWebhooks 1.1.2 compares the last entry of a multi-signature header as the whole header (a bug in its
+        // loop), so the previous secret's entry is checked on its own; receivers that split on spaces (the spec) accept it.
+        new StandardWebhook(previous).Verify(body, Headers(Event.EventId, now, signatures[1]));
+        Assert.Throws<WebhookVerificationException>(() => new StandardWebhook(previous).Verify(body, Headers(Event.EventId, now, signatures[0])));
     }
 
     [Fact]

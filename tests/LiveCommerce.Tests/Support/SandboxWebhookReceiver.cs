@@ -82,6 +82,7 @@ public sealed class SandboxWebhookReceiver : IAsyncDisposable
         {
             if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay, _stop.Token);
             context.Response.StatusCode = answer.Status;
+            if (answer.Status is >= 300 and < 400) context.Response.RedirectLocation = $"http://127.0.0.1:{Port}/elsewhere";
             context.Response.Close();
         }
         catch (Exception)

@@ -7,6 +7,12 @@ namespace LiveCommerce.Grains.Platform.Webhooks;
 /// <summary>Tables <c>webhook_events</c>, <c>webhook_deliveries</c> and <c>webhook_attempts</c> (deploy/postgres/150-webhooks.sql).</summary>
 public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, Microsoft.Extensions.Options.IOptions<WebhookOptions> options) : IWebhookStore
 {
+    /// <summary>Per-resource order: a pending delivery waits while its resource has a pending one of a smaller sequence.</summary>
+    private const string Unblocked = """
+        NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                    WHERE p.app_id = d.app_id AND p.resource_id = d.resource_id AND p.status = 0 AND p.resource_seq < d.resource_seq)
+        """;
+
     private const string EventColumns = "e.event_id, e.merchant_id, e.type, e.resource_id, e.resource_seq, e.occurred_at, e.payload::text";
 
     public async Task AppendAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default)
@@ -79,9 +85,7 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, Microsoft.
         await using var command = dataSource.CreateCommand($"""
             SELECT {EventColumns}, d.attempts, d.round_attempts
             FROM webhook_deliveries d JOIN webhook_events e ON e.event_id = d.event_id
-            WHERE d.app_id = @app AND d.status = 0 AND d.next_attempt_at <= @now
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                              WHERE p.app_id = d.app_id AND p.resource_id = d.resource_id AND p.status = 0 AND p.resource_seq < d.resource_seq)
+            WHERE d.app_id = @app AND d.status = 0 AND d.next_attempt_at <= @now AND {Unblocked}
             ORDER BY d.next_attempt_at, d.position LIMIT @limit
             """);
         command.Parameters.AddWithValue("app", appId);
@@ -128,7 +132,7 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, Microsoft.
 
     public async Task<DateTimeOffset?> NextDueAsync(string appId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE app_id = @app AND status = 0");
+        await using var command = dataSource.CreateCommand($"SELECT min(next_attempt_at) FROM webhook_deliveries d WHERE d.app_id = @app AND d.status = 0 AND {Unblocked}");
         command.Parameters.AddWithValue("app", appId);
         return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
     }

@@ -40,7 +40,7 @@ public interface IWebhookStore
     /// <summary>Records the attempts and the deliveries' new status in one write.</summary>
     Task RecordAsync(string appId, IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken = default);
 
-    /// <summary>The earliest next attempt of the app's pending deliveries, or null.</summary>
+    /// <summary>The earliest next attempt of the app's pending deliveries that no earlier event of their resource holds back, or null.</summary>
     Task<DateTimeOffset?> NextDueAsync(string appId, CancellationToken cancellationToken = default);
 
     /// <summary>The app's deliveries after log position <paramref name="after"/>, ascending.</summary>
@@ -128,14 +128,19 @@ public sealed class InMemoryWebhookStore : IWebhookStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Pending deliveries that are the lowest pending sequence of their resource (the others wait for it).</summary>
+    private List<Delivery> Unblocked(string appId)
+    {
+        var pending = Of(appId).Values.Where(d => d.Status == WebhookDeliveryStatus.Pending).ToList();
+        var first = pending.GroupBy(d => d.Logged.Event.ResourceId).ToDictionary(g => g.Key, g => g.Min(d => d.Logged.Event.ResourceSeq));
+        return pending.Where(d => first[d.Logged.Event.ResourceId] == d.Logged.Event.ResourceSeq).ToList();
+    }
+
     public Task<IReadOnlyList<DueDelivery>> DueAsync(string appId, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            var pending = Of(appId).Values.Where(d => d.Status == WebhookDeliveryStatus.Pending).ToList();
-            var first = pending.GroupBy(d => d.Logged.Event.ResourceId).ToDictionary(g => g.Key, g => g.Min(d => d.Logged.Event.ResourceSeq));
-            IReadOnlyList<DueDelivery> due = pending
-                .Where(d => d.NextAttemptAt <= now && first[d.Logged.Event.ResourceId] == d.Logged.Event.ResourceSeq)
+            IReadOnlyList<DueDelivery> due = Unblocked(appId).Where(d => d.NextAttemptAt <= now)
                 .OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Logged.Position).Take(limit)
                 .Select(d => new DueDelivery(d.Logged.Event, d.Attempts, d.RoundAttempts)).ToList();
             return Task.FromResult(due);
@@ -163,7 +168,7 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     public Task<DateTimeOffset?> NextDueAsync(string appId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
-            return Task.FromResult(Of(appId).Values.Where(d => d.Status == WebhookDeliveryStatus.Pending).Min(d => d.NextAttemptAt));
+            return Task.FromResult(Unblocked(appId).Min(d => d.NextAttemptAt));
     }
 
     public Task<IReadOnlyList<WebhookDeliveryView>> ListAsync(string appId, WebhookDeliveryStatus? status, long after, int limit,
