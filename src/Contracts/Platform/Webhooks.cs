@@ -10,8 +10,12 @@ public static class WebhookEventTypes
     public const string OrderDelivered = "order.delivered";
     public const string OrderConfirmed = "order.confirmed";
     public const string OrderRefunded = "order.refunded";
+    public const string AfterSaleOpened = "aftersale.opened";
+    public const string AfterSaleClosed = "aftersale.closed";
+    public const string RiskReviewDecided = "risk.review_decided";
 
-    public static readonly IReadOnlyList<string> All = [OrderPaid, OrderShipped, OrderDelivered, OrderConfirmed, OrderRefunded];
+    public static readonly IReadOnlyList<string> All =
+        [OrderPaid, OrderShipped, OrderDelivered, OrderConfirmed, OrderRefunded, AfterSaleOpened, AfterSaleClosed, RiskReviewDecided];
 
     /// <summary>The types, known, distinct and sorted; at least one.</summary>
     public static IReadOnlyList<string> Require(IEnumerable<string>? types, string field)
@@ -120,18 +124,24 @@ public interface IWebhookDispatcherGrain : IGrainWithStringKey
     /// <summary>The merchant granted (or no longer grants) this app the <c>webhooks</c> scope.</summary>
     Task SetMerchantGrant(string merchantId, bool granted);
 
-    /// <summary>The app's subscription changed: make sure the 1-minute reminder runs and deliver what is due.</summary>
+    /// <summary>
+    /// The app's subscription changed: make sure the 1-minute reminder runs and deliver what is due. Interleaves (it
+    /// touches no grain state), so the app grain calling it never waits behind a round that is calling the app grain.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task Start();
 
     /// <summary>Reads the log and delivers what is due now; returns the number of attempts made (tests and operators).</summary>
     Task<int> RunOnce();
 
-    [Orleans.Concurrency.ReadOnly]
+    // The delivery log and replays work on the store only, never on grain state: they interleave with a running round.
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<WebhookDeliveryPage> Deliveries(WebhookDeliveryStatus? status, long? after, int limit);
 
-    [Orleans.Concurrency.ReadOnly]
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<IReadOnlyList<WebhookAttemptView>> Attempts(string eventId, int limit);
 
     /// <summary>Makes the chosen deliveries pending again (same webhook-id, new attempts); returns how many.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<int> Replay(WebhookReplay replay);
 }

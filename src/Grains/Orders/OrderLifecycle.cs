@@ -346,6 +346,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             S.OnHold = false;
             S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Allow, [$"review.released by {resolution.AdminId}{note}"], "review", now));
             Enqueue(new MarkReviewDecided(ReviewDecision.Release, resolution.AdminId, now));
+            Notify(new RiskReviewDecidedWebhook(Facts(), ReviewDecision.Release, now), now);
             return null;
         }
         S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Reject, [$"review.rejected by {resolution.AdminId}{note}"], "review", now));
@@ -353,6 +354,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             RefundInitiator.System, resolution.AdminId, now);
         S.CancelReason = CancelReason.RiskRejected;
         Enqueue(new MarkReviewDecided(ReviewDecision.Reject, resolution.AdminId, now));
+        Notify(new RiskReviewDecidedWebhook(Facts(), ReviewDecision.Reject, now), now);
         return OrderEventKind.Refunded;
     }
 
@@ -391,6 +393,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.OpenCaseId = caseId;
         var opening = Opening(caseId, request, now);
         Enqueue(new OpenAfterSaleCase(opening));
+        Notify(new AfterSaleOpenedWebhook(Facts(), caseId, request.Kind, request.Amount, now), now);
         return (opening, true);
     }
 
@@ -415,6 +418,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.OpenCaseId = null;
         var refund = S.Status is OrderStatus.PendingPayment or OrderStatus.Cancelled ? 0 : Math.Min(amount, S.PaidAmount - S.RefundedAmount);
         if (refund > 0) ApplyRefund(caseId, refund, Text.Require(reason, "reason", 200), RefundInitiator.AfterSaleCase, caseId, now);
+        Notify(new AfterSaleClosedWebhook(Facts(), caseId, refund, now), now);
         return (refund, true);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Platform;
 
@@ -48,4 +49,22 @@ public sealed record OrderConfirmedWebhook(OrderFacts Order, DateTimeOffset Conf
 public sealed record OrderRefundedWebhook(OrderFacts Order, string RefundId, long RefundAmount, DateTimeOffset RefundedAt) : OrderWebhook(Order)
 {
     public override string Type => WebhookEventTypes.OrderRefunded;
+}
+
+/// <summary>The buyer opened an after-sale case the order admitted (the buyer's words and evidence stay out).</summary>
+public sealed record AfterSaleOpenedWebhook(OrderFacts Order, string CaseId, AfterSaleKind Kind, long RequestedAmount, DateTimeOffset OpenedAt) : OrderWebhook(Order)
+{
+    public override string Type => WebhookEventTypes.AfterSaleOpened;
+}
+
+/// <summary>The case closed on the order, refunding <see cref="RefundAmount"/> (0 when refused).</summary>
+public sealed record AfterSaleClosedWebhook(OrderFacts Order, string CaseId, long RefundAmount, DateTimeOffset ClosedAt) : OrderWebhook(Order)
+{
+    public override string Type => WebhookEventTypes.AfterSaleClosed;
+}
+
+/// <summary>An admin released or rejected the money risk control held (who decided stays internal).</summary>
+public sealed record RiskReviewDecidedWebhook(OrderFacts Order, ReviewDecision Decision, DateTimeOffset DecidedAt) : OrderWebhook(Order)
+{
+    public override string Type => WebhookEventTypes.RiskReviewDecided;
 }

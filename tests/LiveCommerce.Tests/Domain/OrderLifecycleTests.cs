@@ -329,4 +329,27 @@ public sealed class OrderLifecycleTests
         Refused(order, ErrorKind.Conflict, () => order.MarkDelivered(Now));
         Assert.Empty(order.State.Outbox);
     }
+
+    [Fact]
+    public void After_sale_cases_and_review_decisions_owe_webhook_events_in_the_orders_sequence()
+    {
+        var order = Paid();
+        var opening = order.OpenAfterSale(Ask(AfterSaleKind.RefundOnly, 3000), Rules, Now).Opening;
+        order.OpenAfterSale(Ask(AfterSaleKind.RefundOnly, 3000), Rules, Now); // a repeat owes nothing new
+        order.SettleAfterSale(opening.CaseId, 3000, "after-sale damaged", Now);
+        var events = Messages<RecordWebhookEvent>(order).Select(m => m.Event).ToList();
+        Assert.Equal(["aftersale.opened", "order.refunded", "aftersale.closed"], events.Select(e => e.Type));
+        Assert.Equal([2L, 3, 4], events.Select(e => e.ResourceSeq));
+        Assert.Equal(3000, JsonDocument.Parse(events[2].Payload).RootElement.GetProperty("refundAmount").GetInt64());
+        Assert.All(events, e => Assert.DoesNotContain("damaged", e.Payload));
+
+        var held = Placed();
+        held.State.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Review, ["price"], "placement", Now));
+        held.Pay(Attempt(10_000), Allow(), Now);
+        held.ResolveReview(new ReviewResolution(ReviewDecision.Reject, "admin-7", null), Now);
+        var decided = Messages<RecordWebhookEvent>(held).Select(m => m.Event).ToList();
+        Assert.Equal(["order.paid", "order.refunded", "risk.review_decided"], decided.Select(e => e.Type));
+        Assert.Equal("reject", JsonDocument.Parse(decided[2].Payload).RootElement.GetProperty("decision").GetString());
+        Assert.DoesNotContain("admin-7", decided[2].Payload);
+    }
 }

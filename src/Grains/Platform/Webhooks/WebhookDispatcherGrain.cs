@@ -35,6 +35,7 @@ public sealed class WebhookDispatcherGrain(
     /// <summary>Rounds per wake-up: each round can unblock the next event of every order it delivered.</summary>
     private const int MaxRounds = 20;
     private static readonly TimeSpan PokeDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RoundBudget = TimeSpan.FromSeconds(5);
 
     private readonly WebhookOptions _options = options.Value;
     private IGrainTimer? _soon;
@@ -62,13 +63,6 @@ public sealed class WebhookDispatcherGrain(
 
     public async Task Start()
     {
-        if (!S.Started)
-        {
-            // A new subscription starts at the log's head, not at its history.
-            S.Started = true;
-            S.Cursor = Math.Max(S.Cursor, await store.HeadAsync());
-            await state.WriteStateAsync();
-        }
         await EnsureReminderAsync();
         RunSoon(TimeSpan.Zero);
     }
@@ -119,11 +113,27 @@ public sealed class WebhookDispatcherGrain(
     {
         var target = await App.WebhookTarget();
         if (target is null) return 0;
+        if (!S.Started)
+        {
+            // A new subscription starts at the log's head, not at its history.
+            S.Started = true;
+            S.Cursor = Math.Max(S.Cursor, await store.HeadAsync());
+            await state.WriteStateAsync();
+        }
         var attempts = 0;
+        var started = Environment.TickCount64;
+        // A wake-up is kept short so calls that change grant state wait little behind it: small rounds (two waves of
+        // requests at most), and no new round past RoundBudget; what is left runs on the next timer.
+        var batch = Math.Clamp(_options.MaxConcurrency * 2, 1, _options.BatchSize);
         for (var round = 0; round < MaxRounds; round++)
         {
+            if (Environment.TickCount64 - started > RoundBudget.TotalMilliseconds)
+            {
+                RunSoon(PokeDelay);
+                break;
+            }
             await PullAsync(target);
-            var due = await store.DueAsync(AppId, clock.GetUtcNow(), _options.BatchSize);
+            var due = await store.DueAsync(AppId, clock.GetUtcNow(), batch);
             if (due.Count == 0) break;
             var results = await SendAllAsync(target, due);
             await store.RecordAsync(AppId, results);
