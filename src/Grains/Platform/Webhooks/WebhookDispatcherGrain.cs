@@ -55,7 +55,10 @@ public sealed class WebhookDispatcherGrain(
     {
         Ids.Require(merchantId, "merchantId");
         if (granted == S.Merchants.ContainsKey(merchantId)) return;
-        if (granted) S.Merchants[merchantId] = clock.GetUtcNow();
+        // Whole microseconds: PostgreSQL keeps occurred_at to the microsecond, and an event of the same instant as the
+        // grant must not compare as earlier than it.
+        var now = clock.GetUtcNow();
+        if (granted) S.Merchants[merchantId] = now.AddTicks(-(now.Ticks % 10));
         else S.Merchants.Remove(merchantId);
         await state.WriteStateAsync();
         if (granted) await EnsureReminderAsync();

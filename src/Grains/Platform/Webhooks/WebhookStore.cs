@@ -79,12 +79,8 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     private readonly List<LoggedEvent> _log = [];
     private readonly Dictionary<string, SortedDictionary<long, Delivery>> _deliveries = [];
 
-    /// <summary>Test hook: when set, appends fail with it (a database outage).</summary>
-    public Exception? FailAppends { get; set; }
-
     public Task AppendAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default)
     {
-        if (FailAppends is { } failure) return Task.FromException(failure);
         lock (_gate)
         {
             foreach (var e in events)
