@@ -87,6 +87,7 @@ common_env() {
   export LiveCommerce__Silo__AdvertisedAddress=127.0.0.1 LiveCommerce__Silo__ListenAddress=127.0.0.1
   export LiveCommerce__Auth__SigningKey="$(secret jwt.key)"
   export LiveCommerce__Payments__Sandbox__CallbackSecret="$(secret callback.secret)"
+  export LiveCommerce__Logistics__Sandbox__CallbackSecret="$(secret logistics.secret)"
   # RSA key that signs apps' OAuth tokens (generated once, kept with the other secrets).
   [ -s "$state/oauth.key.pem" ] || (umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$state/oauth.key.pem" 2>/dev/null)
   export LiveCommerce__OAuth__SigningKeyPath="$state/oauth.key.pem"

@@ -45,7 +45,7 @@ builder.Services.AddSingleton<ClientIpResolver>();
 builder.Services.AddOptions<LiveCommerce.Api.Rooms.RoomFeedOptions>().BindConfiguration(LiveCommerce.Api.Rooms.RoomFeedOptions.Section);
 builder.Services.AddSingleton<LiveCommerce.Api.Rooms.RoomFeeds>();
 builder.Services.AddOptions<SandboxGatewayOptions>().BindConfiguration(SandboxGatewayOptions.Section);
-builder.Services.AddOptions<SandboxCarrierOptions>().BindConfiguration(SandboxCarrierOptions.Section);
+builder.Services.AddOptions<LiveCommerce.Grains.Orders.SandboxCarrierOptions>().BindConfiguration(LiveCommerce.Grains.Orders.SandboxCarrierOptions.Section);
 // The payment callback checks amounts against the same limit as the orders (LiveCommerce:Orders:MaxPaymentAmount).
 builder.Services.AddOptions<LiveCommerce.Grains.Common.OrderPolicy>().BindConfiguration(LiveCommerce.Grains.Common.OrderPolicy.Section);
 // Kestrel's own ceiling (30 MB by default) down to ours, also for requests that match no endpoint; endpoints with a
@@ -87,6 +87,7 @@ v1.MapMerchantOrderEndpoints();
 v1.MapPaymentEndpoints(sandboxControls: embedded);
 v1.MapAccountEndpoints();
 v1.MapAdminEndpoints();
+v1.MapRegulatoryExportEndpoints();
 v1.MapRiskEndpoints();
 v1.MapTrafficEndpoints();
 v1.MapAnalyticsEndpoints();

@@ -4,19 +4,10 @@ using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Common;
-using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Orders;
 using Microsoft.Extensions.Options;
 
 namespace LiveCommerce.Api.Endpoints;
-
-/// <summary>The sandbox carrier's callback settings (<c>LiveCommerce:Logistics:Sandbox</c>).</summary>
-public sealed class SandboxCarrierOptions
-{
-    public const string Section = "LiveCommerce:Logistics:Sandbox";
-
-    /// <summary>HMAC key of the carrier's callbacks; unset, the sandbox provider's payment callback key is used (one sandbox, one key).</summary>
-    public string? CallbackSecret { get; set; }
-}
 
 /// <summary>The JSON body of a logistics callback; <c>status</c> is the carrier's word (in_transit, out_for_delivery, delivered, exception).</summary>
 public sealed record LogisticsCallback(string? EventId, string? OrderId, string? Carrier, string? TrackingNumber, string? Status,
@@ -45,7 +36,7 @@ public static class LogisticsEndpoints
         // scheme, CallbackSignature, in its own header): the signature header first, then a bounded read, then the MAC.
         // The event must name the order's own carrier and tracking number; repeats (same event id) change nothing.
         v1.MapPost("/logistics/callbacks/sandbox", async Task<IResult> (HttpContext http, IGrainFactory grains, IOptions<SandboxCarrierOptions> carrier,
-            IOptions<SandboxGatewayOptions> gateway, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
+            [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
         {
             var now = clock.GetUtcNow();
             string? signature = http.Request.Headers[SignatureHeader];
@@ -54,8 +45,7 @@ public static class LogisticsEndpoints
             var body = await SignedCallbacks.ReadBoundedAsync(http, MaxCallbackBytes);
             if (body is null)
                 return TypedResults.Problem(statusCode: 413, title: "Callback too large.", detail: $"A callback body is at most {MaxCallbackBytes} bytes.");
-            var secret = carrier.Value.CallbackSecret ?? gateway.Value.CallbackSecret;
-            if (!CallbackSignature.Verify(secret, signature, body, now, PaymentEndpoints.SignatureTolerance))
+            if (!CallbackSignature.Verify(carrier.Value.CallbackSecret, signature, body, now, PaymentEndpoints.SignatureTolerance))
                 return TypedResults.Problem(statusCode: 401, title: "Invalid callback signature.");
 
             LogisticsCallback? callback;

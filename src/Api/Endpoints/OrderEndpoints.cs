@@ -30,13 +30,17 @@ public static class OrderEndpoints
             var quantity = RequestHelpers.Require(body.Quantity, "quantity");
             if (body.DeviceId is not null) Ids.Require(body.DeviceId, "deviceId");
             var orderId = OrderIds.FromIdempotencyKey(buyerId, key);
-            var address = await ShippingAddressFor(grains, buyerId, productId, body.AddressId);
+            // A named address is resolved here; without one the order ships to the buyer's default (the order grain reads it).
+            var address = body.AddressId is null ? null : await grains.Ref<IAddressBookGrain>(buyerId).Resolve(Ids.Require(body.AddressId, "addressId"));
 
             var result = await grains.Ref<IOrderGrain>(orderId)
                 .Place(new PlaceOrder(buyerId, roomId, productId, quantity, key, ips.Resolve(http), body.DeviceId, ShippingAddress: address));
             return result.Outcome switch
             {
                 PlaceOutcome.Placed => Results.Created($"/v1/orders/{orderId}", ForBuyer(result.Order!)),
+                // The front door's own repeat of this request (its first attempt was given up) found what that attempt
+                // placed: for the caller, this request created it.
+                PlaceOutcome.Replayed when ClusterRetryFilter.IsRepeat(http) => Results.Created($"/v1/orders/{orderId}", ForBuyer(result.Order!)),
                 PlaceOutcome.Replayed => Replayed(http, result.Order!),
                 PlaceOutcome.SoldOut => Problem(409, "stock.sold_out", "Sold out.", result),
                 PlaceOutcome.RoomNotLive => Problem(409, "room.not_live", "The room is not live.", result),
@@ -107,18 +111,6 @@ public static class OrderEndpoints
     /// The address the order snapshots: the one named, else the buyer's default. Only when there is none is the product
     /// read, to let virtual goods (category <c>virtual</c>) go without one.
     /// </summary>
-    private static async Task<ShippingAddress?> ShippingAddressFor(IGrainFactory grains, string buyerId, string productId, string? addressId)
-    {
-        if (addressId is not null) Ids.Require(addressId, "addressId");
-        var address = await grains.Ref<IAddressBookGrain>(buyerId).Resolve(addressId);
-        if (address is not null) return address;
-        var product = await grains.Ref<IProductGrain>(productId).Get();
-        if (AddressRules.IsVirtualCategory(product.Category)) return null;
-        // A buyer that never registered has no address either: say what is really missing.
-        if (await grains.Ref<IBuyerGrain>(buyerId).Find() is null) throw DomainException.NotFound("buyer", buyerId);
-        throw DomainException.Invalid("addressId", "This product ships: name an addressId or set a default address first.");
-    }
-
     private static IOrderGrain Order(IGrainFactory grains, string orderId) => grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId"));
 
     /// <summary>A buyer reads only its own orders, a merchant only orders of its products; admins read any.</summary>

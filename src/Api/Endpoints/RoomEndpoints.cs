@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using LiveCommerce.Api.Platform;
 using System.Security.Cryptography;
 using System.Text;
@@ -33,8 +34,8 @@ public static class RoomEndpoints
             return Results.Created($"/v1/rooms/{roomId}", view);
         }).RequireAuthorization(Roles.Streamer).DeclaresIdempotencyKey(required: false).RetrySafe(RetrySafety.IdempotentWithKey);
 
-        rooms.MapGet("/{roomId}", async (string roomId, IGrainFactory grains) =>
-            Results.Ok(await Room(grains, roomId).GetView())).RequireAuthorization("authenticated");
+        rooms.MapGet("/{roomId}", async (string roomId, HttpContext http, IGrainFactory grains) =>
+            Results.Ok(ForCaller(http.User, await Room(grains, roomId).GetView()))).RequireAuthorization("authenticated");
 
         rooms.MapPost("/{roomId}/start", async (string roomId, HttpContext http, IGrainFactory grains) =>
             Results.Ok(await Room(grains, roomId).StartLive(http.User.Subject()))).RequireAuthorization(Roles.Streamer).RetrySafe();
@@ -62,7 +63,7 @@ public static class RoomEndpoints
 
         // Viewers act as themselves: the viewer is the token's subject.
         rooms.MapPost("/{roomId}/viewers", async (string roomId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Room(grains, roomId).Join(http.User.Subject()))).RequireAuthorization(Roles.Buyer).RetrySafe();
+            Results.Ok(ForCaller(http.User, await Room(grains, roomId).Join(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe();
 
         rooms.MapDelete("/{roomId}/viewers/me", async (string roomId, HttpContext http, IGrainFactory grains) =>
         {
@@ -90,6 +91,9 @@ public static class RoomEndpoints
             return Results.Accepted();
         }).RequireAuthorization(Roles.Buyer).RetrySafe(); // so is a share
     }
+
+    /// <summary>Viewers see commenters under per-room handles; the room's streamer and admins, who moderate, see buyer ids.</summary>
+    private static RoomView ForCaller(ClaimsPrincipal user, RoomView view) => user.MayModerate(view.StreamerId) ? view : CommentAuthors.ForViewers(view);
 
     private static ILiveRoomGrain Room(IGrainFactory grains, string roomId) =>
         grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId"));

@@ -78,6 +78,9 @@ public static class Access
         throw DomainException.Forbidden("This after-sale case belongs to someone else.");
     }
 
+    /// <summary>Who moderates a room's comments (and so sees their authors' buyer ids): its streamer and admins.</summary>
+    public static bool MayModerate(this ClaimsPrincipal user, string streamerId) => user.IsAdmin() || user.Is(Party.Streamer, streamerId);
+
     /// <summary>An order's split is for its merchant and the parties in it (each in the role of its share), and admins.</summary>
     public static void EnsureCanReadSplit(this ClaimsPrincipal user, OrderView order)
     {

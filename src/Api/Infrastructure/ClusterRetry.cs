@@ -55,8 +55,11 @@ public static class TransientClusterErrors
                 // shutting down, activation gone), and a connection that could not be opened sent nothing.
                 OrleansMessageRejectionException or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException
                     => ClusterFailure.NotDelivered,
-                // No answer within the response timeout: the call may still be running or may have run.
-                TimeoutException => ClusterFailure.Indeterminate,
+                // No answer within the response timeout, or none a grace period after a gateway went away: the call may
+                // still be running or may have run.
+                TimeoutException or GatewayLostException => ClusterFailure.Indeterminate,
+                // The runtime gave up on the message itself (it expired waiting for placement while the cluster changed).
+                OperationCanceledException when e.Source?.StartsWith("Orleans", StringComparison.Ordinal) == true => ClusterFailure.Indeterminate,
                 _ => ClusterFailure.None,
             };
             if (failure != ClusterFailure.None) return failure;
@@ -103,6 +106,73 @@ public sealed class ClusterRetryOptions
 
     /// <summary>Retry-After of the 503 answered when the cluster is not reachable and the request was not (or no longer) retried.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// How long a retry-safe request still waits for its answer after a gateway connection closed, before it is given
+    /// up and repeated (<see cref="GatewayLossSignal"/>). Zero turns the early give-up off.
+    /// </summary>
+    public TimeSpan GatewayLossGrace { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>A retry-safe request was still unanswered <see cref="ClusterRetryOptions.GatewayLossGrace"/> after a gateway connection closed.</summary>
+public sealed class GatewayLostException()
+    : Exception("A gateway connection closed while the request was in flight and no answer came after it; its silo may have died.");
+
+/// <summary>
+/// Tells requests in flight that the front door lost a gateway connection: with one gateway per silo, that is how a
+/// silo's death (or restart) shows first, seconds before the cluster declares it dead. Orleans does not fail a
+/// client's calls whose answer was to come from that silo (directly, or forwarded by another gateway): they wait for
+/// the 30 s response timeout. A retry-safe request therefore waits a short grace period after the loss, then is
+/// given up and repeated, landing on a live activation once the silo is declared dead.
+/// </summary>
+public sealed class GatewayLossSignal
+{
+    private CancellationTokenSource _current = new();
+    private long _losses;
+
+    /// <summary>Cancelled at the next loss of a gateway connection.</summary>
+    public CancellationToken NextLoss => Volatile.Read(ref _current).Token;
+
+    /// <summary>Gateway connections lost since start (for tests and logs).</summary>
+    public long Losses => Interlocked.Read(ref _losses);
+
+    public void OnGatewayCountChanged(int connected, int previouslyConnected)
+    {
+        if (connected >= previouslyConnected) return;
+        Interlocked.Increment(ref _losses);
+        var lost = Interlocked.Exchange(ref _current, new CancellationTokenSource());
+        // Off the connection's thread: cancelling resumes every waiting request.
+        _ = Task.Run(lost.Cancel);
+    }
+
+    /// <summary>
+    /// Runs the attempt; when a gateway is lost while it runs and it has not answered <paramref name="grace"/> after,
+    /// throws <see cref="GatewayLostException"/> and leaves it to finish unobserved. Only for requests that may repeat:
+    /// the abandoned attempt may still take effect.
+    /// </summary>
+    public async Task<T> GuardAsync<T>(Func<Task<T>> start, TimeSpan grace)
+    {
+        var loss = NextLoss;
+        var attempt = start();
+        if (attempt.IsCompleted || grace <= TimeSpan.Zero) return await attempt;
+        try
+        {
+            return await attempt.WaitAsync(loss);
+        }
+        catch (OperationCanceledException) when (loss.IsCancellationRequested && !attempt.IsCompleted)
+        {
+            // A gateway went away: give the attempt its grace period below.
+        }
+        try
+        {
+            return await attempt.WaitAsync(grace);
+        }
+        catch (TimeoutException) when (!attempt.IsCompleted)
+        {
+            _ = attempt.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            throw new GatewayLostException();
+        }
+    }
 }
 
 /// <summary>
@@ -110,7 +180,8 @@ public sealed class ClusterRetryOptions
 /// budget. The handler runs again whole (its arguments are already bound; a body it reads itself is rewound), so it
 /// only retries while nothing was written to the response.
 /// </summary>
-public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipelines) : IEndpointFilter
+public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipelines, GatewayLossSignal gatewayLoss, IOptions<ClusterRetryOptions> options)
+    : IEndpointFilter
 {
     public const string PipelineKey = "cluster-retry";
     internal static readonly ResiliencePropertyKey<HttpContext> Http = new("livecommerce.http");
@@ -124,13 +195,20 @@ public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipeli
         resilience.Properties.Set(StartedAt, Stopwatch.GetTimestamp());
         try
         {
+            var state = new Attempt(context, next, gatewayLoss, options.Value.GatewayLossGrace);
             return await pipelines.GetPipeline(PipelineKey).ExecuteAsync(static async (ctx, state) =>
             {
-                var body = state.context.HttpContext.Request.Body;
-                if (ctx.Properties.TryGetValue(Attempted, out _) && body.CanSeek) body.Position = 0;
+                var body = state.Context.HttpContext.Request.Body;
+                if (ctx.Properties.TryGetValue(Attempted, out _))
+                {
+                    if (body.CanSeek) body.Position = 0;
+                    state.Context.HttpContext.Items[RepeatKey] = true;
+                }
                 ctx.Properties.Set(Attempted, true);
-                return await state.next(state.context);
-            }, resilience, (context, next));
+                // Only a request that may run twice is given up on while it may still be running.
+                if (TransientClusterErrors.SafetyOf(state.Context.HttpContext) != RetrySafety.Idempotent) return await state.Next(state.Context);
+                return await state.GatewayLoss.GuardAsync(() => state.Next(state.Context).AsTask(), state.Grace);
+            }, resilience, state);
         }
         finally
         {
@@ -138,7 +216,13 @@ public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipeli
         }
     }
 
+    private sealed record Attempt(EndpointFilterInvocationContext Context, EndpointFilterDelegate Next, GatewayLossSignal GatewayLoss, TimeSpan Grace);
+
     private static readonly ResiliencePropertyKey<bool> Attempted = new("livecommerce.attempted");
+    private static readonly object RepeatKey = new();
+
+    /// <summary>Whether the endpoint runs for the second time or later for this request (an earlier attempt failed or was given up).</summary>
+    public static bool IsRepeat(HttpContext http) => http.Items.ContainsKey(RepeatKey);
 
     /// <summary>The pipeline: retry on transient cluster failures the endpoint may repeat, exponential backoff, a time budget.</summary>
     public static void Configure(ResiliencePipelineBuilder builder, ClusterRetryOptions options, ILogger logger)
@@ -179,6 +263,7 @@ public static class ClusterRetrySetup
             ClusterRetryFilter.Configure(builder, context.ServiceProvider.GetRequiredService<IOptions<ClusterRetryOptions>>().Value,
                 context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRetryFilter>()));
         services.AddSingleton<ClusterRetryFilter>();
+        services.AddSingleton<GatewayLossSignal>();
         return services;
     }
 

@@ -19,7 +19,7 @@ public static class CsvFiles
         using var buffer = new MemoryStream();
         using (var csv = CsvWriter.Create(buffer, Options, leaveOpen: true))
         {
-            csv.WriteHeader(header.ToArray());
+            if (header.Count > 0) csv.WriteHeader(header.ToArray());
             foreach (var row in rows)
             {
                 writeRow(csv, row);
@@ -27,6 +27,18 @@ public static class CsvFiles
             }
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// One page of a streamed download: encoded in memory (a page is bounded) and written asynchronously, so a long
+    /// file never sits whole in memory and the response is never written synchronously. The header goes with the first page.
+    /// </summary>
+    public static async Task WritePageAsync<T>(Stream output, bool first, IReadOnlyList<string> header, IEnumerable<T> rows,
+        Action<CsvWriter, T> writeRow, CancellationToken cancellationToken)
+    {
+        var bytes = Write(first ? header : [], rows, writeRow);
+        await output.WriteAsync(bytes, cancellationToken);
+        await output.FlushAsync(cancellationToken);
     }
 
     public static void Text(this CsvWriter csv, string? value) => csv.WriteField(value ?? "");

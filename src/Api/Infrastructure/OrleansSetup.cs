@@ -47,6 +47,11 @@ public static class OrleansSetup
         // Mutual TLS to the gateways; outside the embedded profile the front door refuses to start without it.
         client.AddLiveCommerceClusterTls(options);
         client.AddLiveCommerceFailureDetection();
+        client.AddGatewayCountChangedHandler(sp =>
+        {
+            var signal = sp.GetRequiredService<GatewayLossSignal>();
+            return (_, e) => signal.OnGatewayCountChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways);
+        });
         if (options.Dashboard) client.AddDashboard();
         client.Services.AllowDatabaseExceptions();
         return client;

@@ -35,8 +35,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Mic
                     ? "Retry with the same Idempotency-Key; the request is safe to repeat."
                     : "The request may or may not have taken effect; check before repeating it.",
             },
-            // A database that refuses connections or is failing over: nothing was acknowledged, so a retry is safe.
-            System.Data.Common.DbException { IsTransient: true } => new ProblemDetails
+            // A database that refuses connections, is full or is failing over, however Orleans wrapped it: nothing was
+            // acknowledged, so a retry is safe.
+            _ when StorageFailures.IsUnavailable(exception) => new ProblemDetails
             {
                 Status = 503,
                 Title = "The database is not reachable right now.",

@@ -51,8 +51,10 @@ public sealed class ClockFixedWindowLimiter(int permitLimit, TimeSpan window, Ti
     {
         get
         {
-            // Idle only once the window with any use is over, so evicting the limiter loses no count.
-            lock (_lock) return WindowOf(clock.GetUtcNow()) != _window ? TimeSpan.FromTicks(window.Ticks) : null;
+            // Idle only once the window with any use is over, so evicting the limiter loses no count. Read without the
+            // lock: the framework asks every partition ten times a second; racing an acquire at a window's start can at
+            // worst forget that one permit.
+            return WindowOf(clock.GetUtcNow()) != Volatile.Read(ref _window) ? window : null;
         }
     }
 

@@ -21,6 +21,9 @@ public interface IAddressBookGrain : IGrainWithStringKey
     /// <summary>The address an order snapshots: the one named (404 when the book has none such), else the default (null when the book is empty).</summary>
     [Orleans.Concurrency.ReadOnly]
     Task<ShippingAddress?> Resolve(string? addressId);
+
+    /// <summary>The default address, also told to the buyer grain: for buyers stored before the buyer kept a copy.</summary>
+    Task<ShippingAddress?> ShareDefault();
 }
 
 [GenerateSerializer, Immutable]

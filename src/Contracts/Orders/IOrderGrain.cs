@@ -90,7 +90,7 @@ public sealed record PlaceOrder(
     [property: Id(6)] string? DeviceId,
     // Placed by a buyer's standing repurchase authorization rather than in the live session.
     [property: Id(7)] bool StandingAuthorization = false,
-    // The buyer's address as it was when the order was placed (the front door resolves it from the address book).
+    // The address the buyer named (the front door resolves it from the address book); null: the buyer's default.
     [property: Id(8)] ShippingAddress? ShippingAddress = null);
 
 public enum PlaceOutcome

@@ -1,3 +1,5 @@
+using LiveCommerce.Contracts.Orders;
+
 namespace LiveCommerce.Contracts.Rooms;
 
 /// <summary>A buyer (viewer): city, followed streamers, purchase summary; lists its orders from their stock lines.</summary>
@@ -18,6 +20,9 @@ public interface IBuyerGrain : IGrainWithStringKey
     /// returns the buyer; null when the buyer never registered.
     /// </summary>
     Task<BuyerAttempt?> RecordOrderAttempt(DateTimeOffset at);
+
+    /// <summary>The address book's default address (null: none), told by the address book after each of its changes.</summary>
+    Task SetDefaultAddress(ShippingAddress? address);
 
     Task<BuyerView> Follow(string streamerId);
     Task<BuyerView> Unfollow(string streamerId);
@@ -49,7 +54,11 @@ public sealed record BuyerView(
 [GenerateSerializer, Immutable]
 public sealed record BuyerAttempt(
     [property: Id(0)] BuyerView Buyer,
-    [property: Id(1)] int OrdersInLastMinute);
+    [property: Id(1)] int OrdersInLastMinute,
+    // The address an order ships to when it names none: kept on the buyer so placement needs no address-book call.
+    [property: Id(2)] ShippingAddress? DefaultAddress = null,
+    // False for a buyer stored before the copy existed: ask the address book (ShareDefault) once.
+    [property: Id(3)] bool DefaultAddressKnown = false);
 
 [GenerateSerializer, Immutable]
 public sealed record BuyerOrderEntry(

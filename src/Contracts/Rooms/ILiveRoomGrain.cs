@@ -120,7 +120,8 @@ public sealed record RoomQuote(
     [property: Id(3)] string? MerchantId,
     [property: Id(4)] long LivePrice,
     [property: Id(5)] long ReferencePrice,
-    [property: Id(6)] bool FlashSale = false);
+    [property: Id(6)] bool FlashSale = false,
+    [property: Id(7)] string? Category = null);
 
 [GenerateSerializer, Immutable]
 public sealed record RoomView(

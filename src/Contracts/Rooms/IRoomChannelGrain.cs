@@ -87,7 +87,7 @@ public sealed record ChannelCounts(
     [property: Id(2)] long Comments,
     [property: Id(3)] long Shares);
 
-/// <summary>A comment as pushed: the author is a masked handle, never the buyer id. The id lets a deletion name it.</summary>
+/// <summary>A comment as pushed: the author is its per-room handle (<see cref="CommentAuthors"/>), never the buyer id. The id lets a deletion name it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ChannelComment(
     [property: Id(0)] string Author,

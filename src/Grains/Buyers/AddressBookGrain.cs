@@ -1,5 +1,6 @@
 using LiveCommerce.Contracts.Buyers;
 using LiveCommerce.Contracts.Orders;
+using LiveCommerce.Contracts.Rooms;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Hosting;
 
@@ -42,7 +43,7 @@ public sealed class AddressBookGrain(
         var replay = S.Addresses.FirstOrDefault(a => a.RequestKey == requestKey);
         if (replay is not null)
         {
-            if (replay.Address == valid) return View(replay);
+            if (replay.Address == valid) return await Told(View(replay));
             throw DomainException.Conflict("idempotency.key_reused", "This Idempotency-Key already added another address.");
         }
         if (S.Addresses.Count >= AddressRules.MaxAddresses)
@@ -52,27 +53,27 @@ public sealed class AddressBookGrain(
         S.Addresses.Add(stored);
         if (makeDefault || S.DefaultId is null) S.DefaultId = stored.AddressId;
         await state.WriteStateAsync();
-        return View(stored);
+        return await Told(View(stored));
     }
 
     public async Task<AddressView> Update(string addressId, ShippingAddress address)
     {
         var stored = Find(addressId);
         var valid = AddressRules.Validate(address);
-        if (stored.Address == valid) return View(stored);
+        if (stored.Address == valid) return await Told(View(stored));
         stored.Address = valid;
         stored.UpdatedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
-        return View(stored);
+        return await Told(View(stored));
     }
 
     public async Task<AddressView> SetDefault(string addressId)
     {
         var stored = Find(addressId);
-        if (S.DefaultId == stored.AddressId) return View(stored);
+        if (S.DefaultId == stored.AddressId) return await Told(View(stored));
         S.DefaultId = stored.AddressId;
         await state.WriteStateAsync();
-        return View(stored);
+        return await Told(View(stored));
     }
 
     public async Task Delete(string addressId)
@@ -81,12 +82,24 @@ public sealed class AddressBookGrain(
         S.Addresses.Remove(stored);
         if (S.DefaultId == stored.AddressId) S.DefaultId = S.Addresses.MaxBy(a => a.UpdatedAt)?.AddressId;
         await state.WriteStateAsync();
+        await Told(0);
     }
 
-    public Task<ShippingAddress?> Resolve(string? addressId)
+    public Task<ShippingAddress?> Resolve(string? addressId) =>
+        Task.FromResult(addressId is not null ? Find(addressId).Address : DefaultAddress);
+
+    public Task<ShippingAddress?> ShareDefault() => Told(DefaultAddress);
+
+    private ShippingAddress? DefaultAddress => S.Addresses.FirstOrDefault(a => a.AddressId == S.DefaultId)?.Address;
+
+    /// <summary>
+    /// Tells the buyer grain the default after every change, repeats included: the book is written first, so a
+    /// request retried after a failed tell still brings the buyer's copy up to date.
+    /// </summary>
+    private async Task<T> Told<T>(T answer)
     {
-        if (addressId is not null) return Task.FromResult<ShippingAddress?>(Find(addressId).Address);
-        return Task.FromResult(S.Addresses.FirstOrDefault(a => a.AddressId == S.DefaultId)?.Address);
+        await GrainFactory.Ref<IBuyerGrain>(this.GetPrimaryKeyString()).SetDefaultAddress(DefaultAddress);
+        return answer;
     }
 
     private StoredAddress Find(string addressId)

@@ -1,4 +1,5 @@
 using System.Text;
+using LiveCommerce.Grains.Orders;
 using LiveCommerce.Grains.Payments.Gateway;
 using Npgsql;
 
@@ -17,9 +18,11 @@ public enum HostSecrets
     DatabasePassword = 4,
     /// <summary>RSA key that signs apps' OAuth tokens (front door).</summary>
     OAuthSigningKey = 8,
+    /// <summary>HMAC key of the carrier's logistics callbacks (front door).</summary>
+    LogisticsCallbackSecret = 16,
 
     Silo = CallbackSecret | DatabasePassword,
-    FrontDoor = CallbackSecret | SigningKey | DatabasePassword | OAuthSigningKey,
+    FrontDoor = CallbackSecret | SigningKey | DatabasePassword | OAuthSigningKey | LogisticsCallbackSecret,
 }
 
 /// <summary>Thrown at start-up when a secret is missing, a shipped default or a placeholder.</summary>
@@ -34,6 +37,7 @@ public sealed class InsecureSecretException(string message) : InvalidOperationEx
 public static class SecretPolicy
 {
     public const string CallbackSecretSetting = SandboxGatewayOptions.Section + ":CallbackSecret";
+    public const string LogisticsCallbackSecretSetting = SandboxCarrierOptions.Section + ":CallbackSecret";
     public const string SigningKeySetting = "LiveCommerce:Auth:SigningKey";
     public const string ConnectionStringSetting = "LiveCommerce:Postgres:ConnectionString";
     public const string OAuthKeyPemSetting = "LiveCommerce:OAuth:SigningKeyPem";
@@ -49,6 +53,7 @@ public static class SecretPolicy
     private static readonly HashSet<string> KnownValues = new(StringComparer.OrdinalIgnoreCase)
     {
         new SandboxGatewayOptions().CallbackSecret,
+        SandboxCarrierOptions.DevelopmentCallbackSecret,
         DevelopmentSigningKey,
         "livecommerce", "postgres", "password", "secret", "admin", "changeit",
     };
@@ -78,6 +83,14 @@ public static class SecretPolicy
             // Unset means the code default, which is public.
             var value = configuration[CallbackSecretSetting] ?? new SandboxGatewayOptions().CallbackSecret;
             if (KeyProblem(value) is { } p) problems.Add($"{CallbackSecretSetting} {p}.");
+        }
+        if (secrets.HasFlag(HostSecrets.LogisticsCallbackSecret))
+        {
+            var value = configuration[LogisticsCallbackSecretSetting] ?? SandboxCarrierOptions.DevelopmentCallbackSecret;
+            if (KeyProblem(value) is { } p) problems.Add($"{LogisticsCallbackSecretSetting} {p}.");
+            // One key per provider: with the payment key, whoever reports parcels could also sign payments.
+            else if (value == (configuration[CallbackSecretSetting] ?? new SandboxGatewayOptions().CallbackSecret))
+                problems.Add($"{LogisticsCallbackSecretSetting} must differ from {CallbackSecretSetting}.");
         }
         if (secrets.HasFlag(HostSecrets.SigningKey))
         {

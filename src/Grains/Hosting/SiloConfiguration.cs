@@ -24,6 +24,9 @@ public static class SiloConfiguration
     /// <summary>The AdoNet providers look the Npgsql factory up by this invariant name.</summary>
     public const string NpgsqlInvariant = "Npgsql";
 
+    /// <summary>How long the merchant order list may lag its order events (one projection write per silo per interval).</summary>
+    public static readonly TimeSpan MerchantOrderWriteInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Clustering, endpoints, storage, reminders, streams and services from configuration.</summary>
     public static ISiloBuilder AddLiveCommerce(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -169,7 +172,8 @@ public static class SiloConfiguration
             services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
             services.TryAddSingleton<ISandboxStore, PostgresSandboxStore>();
             services.TryAddSingleton<IRoomStockLedger, PostgresRoomStockLedger>();
-            services.TryAddSingleton<Merchants.IMerchantOrderStore, Merchants.PostgresMerchantOrderStore>();
+            services.TryAddSingleton<Merchants.IMerchantOrderStore>(sp => new Merchants.GroupCommittedMerchantOrderStore(
+                new Merchants.PostgresMerchantOrderStore(sp.GetRequiredService<NpgsqlDataSource>()), MerchantOrderWriteInterval));
             services.TryAddSingleton<Platform.Webhooks.IWebhookStore, Platform.Webhooks.PostgresWebhookStore>();
         }
         else

@@ -86,6 +86,27 @@ public sealed class InMemoryMerchantOrderStore : IMerchantOrderStore
 }
 
 /// <summary>Table <c>merchant_orders</c> (deploy/postgres/130-merchant-orders.sql).</summary>
+/// <summary>
+/// Gives the feeds of all merchants on a silo one write at a time, at most one per <c>interval</c>: each write is a
+/// transaction of several round trips whatever its size, so a busy evening costs a few writes a second, not one per
+/// order event. Reads go straight through; the list lags its events by up to the interval.
+/// </summary>
+public sealed class GroupCommittedMerchantOrderStore(IMerchantOrderStore inner, TimeSpan interval) : IMerchantOrderStore
+{
+    private readonly Common.GroupCommit<DomainEvent> _writes = new(events => inner.ApplyAsync(events), interval);
+
+    public Task ApplyAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken = default) => _writes.AppendAsync(events.ToList());
+
+    public Task<IReadOnlyList<MerchantOrderRow>> ListAsync(string merchantId, MerchantOrderFilter filter, OrderListPosition? after, int limit,
+        CancellationToken cancellationToken = default) => inner.ListAsync(merchantId, filter, after, limit, cancellationToken);
+
+    public Task<IReadOnlyList<StatusCount>> CountAsync(string merchantId, MerchantOrderFilter filter, CancellationToken cancellationToken = default) =>
+        inner.CountAsync(merchantId, filter, cancellationToken);
+
+    public Task<MerchantOrderRow?> FindAsync(string merchantId, string orderId, CancellationToken cancellationToken = default) =>
+        inner.FindAsync(merchantId, orderId, cancellationToken);
+}
+
 public sealed class PostgresMerchantOrderStore(NpgsqlDataSource dataSource) : IMerchantOrderStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -101,12 +122,15 @@ public sealed class PostgresMerchantOrderStore(NpgsqlDataSource dataSource) : IM
         if (keys.Count == 0) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        // One writer per merchant at a time (locks taken in order: no deadlock), so read-fold-write cannot lose an update.
-        foreach (var merchant in keys.Select(k => k.MerchantId).Distinct().Order(StringComparer.Ordinal))
+        // One writer per merchant at a time (locks taken in one statement, in order: no deadlock), so read-fold-write
+        // cannot lose an update.
+        await using (var lockCommand = new NpgsqlCommand("""
+            SELECT count(pg_advisory_xact_lock(hashtext('merchant-orders:' || m)))
+            FROM (SELECT m FROM unnest(@ms) AS u(m) ORDER BY m COLLATE "C") AS ordered
+            """, connection, tx))
         {
-            await using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('merchant-orders:' || @m))", connection, tx);
-            lockCommand.Parameters.AddWithValue("m", merchant);
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            lockCommand.Parameters.Add(TextArray("ms", keys.Select(k => k.MerchantId).Distinct()));
+            await lockCommand.ExecuteScalarAsync(cancellationToken);
         }
 
         var stored = new Dictionary<(string, string), MerchantOrderRecord>();

@@ -1,3 +1,4 @@
+using LiveCommerce.Contracts.Buyers;
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
@@ -91,6 +92,7 @@ public sealed partial class OrderGrain(
 
         var now = clock.GetUtcNow();
         var risk = await AssessPlacementAsync(command, now);
+        var address = await ShippingAddressAsync(command, risk.Buyer, risk.Quote);
         if (risk.Assessment.Verdict == RiskVerdict.Reject)
         {
             // Refused before any stock is touched; nothing is stored for an order that never existed.
@@ -102,7 +104,7 @@ public sealed partial class OrderGrain(
         var deadline = now + _policy.PaymentTimeout;
         var placement = Decision(risk.Assessment, "placement", now);
         var seed = new OrderSeed(buyer.City, command.ClientIp, command.DeviceId, command.IdempotencyKey, risk.Quote.ReferencePrice,
-            buyer.RegisteredAt, buyer.PaidOrderCount, placement, ShippingAddress: command.ShippingAddress);
+            buyer.RegisteredAt, buyer.PaidOrderCount, placement, ShippingAddress: address);
         // The room's stock line is the order's durable record at placement: one coalesced room write per batch of
         // orders, instead of an order write and a buyer write per order. The order's own state is written at its
         // first change after this (payment, cancellation, expiry); until then it can be rebuilt from the line.
@@ -116,6 +118,19 @@ public sealed partial class OrderGrain(
         _ = PublishAsync(OrderEventKind.Placed);
         await ReportAsync(risk.Assessment, "placement", OrderId, S.RoomId, S.MerchantId, S.ProductId, S.BuyerId, S.ClientIp, now);
         return new PlaceOrderResult(PlaceOutcome.Placed, View(), null, risk.Assessment.Hits.Select(h => $"{h.RuleId}: {h.Reason}").ToList());
+    }
+
+    /// <summary>
+    /// The address the order ships to: the one the buyer named, else the buyer's default (a copy the buyer grain keeps,
+    /// so this costs no call); none is needed for virtual goods, and an unknown shelf item is the room's to refuse.
+    /// </summary>
+    private async Task<ShippingAddress?> ShippingAddressAsync(PlaceOrder command, BuyerAttempt buyer, RoomQuote quote)
+    {
+        if (command.ShippingAddress is { } named) return named;
+        var address = buyer.DefaultAddressKnown ? buyer.DefaultAddress
+            : await GrainFactory.Ref<IAddressBookGrain>(command.BuyerId).ShareDefault();
+        if (address is not null || !quote.OnShelf || AddressRules.IsVirtualCategory(quote.Category)) return address;
+        throw DomainException.Invalid("addressId", "This product ships: name an addressId or set a default address first.");
     }
 
     /// <summary>
@@ -309,15 +324,13 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> Ship(string merchantId, string? trackingNumber, string? carrier = null)
     {
-        Life.Ship(merchantId, trackingNumber, carrier, clock.GetUtcNow());
-        await CommitAsync(OrderEventKind.Shipped);
+        if (Life.Ship(merchantId, trackingNumber, carrier, clock.GetUtcNow())) await CommitAsync(OrderEventKind.Shipped);
         return View();
     }
 
     public async Task<OrderView> MarkDelivered()
     {
-        Life.MarkDelivered(clock.GetUtcNow());
-        await CommitAsync(OrderEventKind.Delivered);
+        if (Life.MarkDelivered(clock.GetUtcNow())) await CommitAsync(OrderEventKind.Delivered);
         return View();
     }
 
@@ -330,8 +343,7 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ConfirmReceipt(string buyerId)
     {
-        Life.ConfirmReceipt(buyerId, clock.GetUtcNow());
-        await CommitAsync(OrderEventKind.Confirmed);
+        if (Life.ConfirmReceipt(buyerId, clock.GetUtcNow())) await CommitAsync(OrderEventKind.Confirmed);
         return View();
     }
 

@@ -136,7 +136,11 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         return true;
     }
 
-    public void Ship(string merchantId, string? trackingNumber, string? carrier, DateTimeOffset now)
+    /// <summary>
+    /// Ships a paid order; false when it was shipped already with this very parcel (a retried request: nothing
+    /// changes). Another parcel on a shipped order, or shipping in any other state, is a 409.
+    /// </summary>
+    public bool Ship(string merchantId, string? trackingNumber, string? carrier, DateTimeOffset now)
     {
         RequireExists();
         if (merchantId != S.MerchantId) throw DomainException.Forbidden("Only the order's merchant can ship it.");
@@ -146,6 +150,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             if (!Carriers.IsKnown(carrier)) throw DomainException.Invalid("carrier", $"carrier must be one of {string.Join(", ", Carriers.All)}.");
             if (trackingNumber is null) throw DomainException.Invalid("trackingNumber", "trackingNumber is required with a carrier.");
         }
+        if (S.ShippedAt is not null && S.TrackingNumber == trackingNumber && S.Carrier == carrier) return false;
         RequireStatus("ship", OrderStatus.Paid);
         S.Status = OrderStatus.Shipped;
         S.ShippedAt = now;
@@ -154,17 +159,21 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.AutoConfirmAt = now + policy.AutoConfirmAfterShipping;
         Enqueue(new ScheduleAutoConfirm(S.AutoConfirmAt.Value));
         Notify(new OrderShippedWebhook(Facts(), carrier, trackingNumber, now), now);
+        return true;
     }
 
-    public void MarkDelivered(DateTimeOffset now)
+    /// <summary>Marks a shipped order delivered; false when it was delivered already (a repeat changes nothing).</summary>
+    public bool MarkDelivered(DateTimeOffset now)
     {
         RequireExists();
+        if (S.DeliveredAt is not null) return false;
         RequireStatus("mark delivered", OrderStatus.Shipped);
         S.Status = OrderStatus.Delivered;
         S.DeliveredAt = now;
         S.AutoConfirmAt = now + policy.AutoConfirmAfterDelivery;
         Enqueue(new ScheduleAutoConfirm(S.AutoConfirmAt.Value));
         Notify(new OrderDeliveredWebhook(Facts(), now), now);
+        return true;
     }
 
     /// <summary>
@@ -188,12 +197,15 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         return (true, OrderEventKind.Delivered);
     }
 
-    public void ConfirmReceipt(string buyerId, DateTimeOffset now)
+    /// <summary>The buyer confirms receipt; false when the order was confirmed already (by the buyer or the auto-confirm clock).</summary>
+    public bool ConfirmReceipt(string buyerId, DateTimeOffset now)
     {
         RequireExists();
         RequireBuyer(buyerId);
+        if (S.ConfirmedAt is not null) return false;
         RequireStatus("confirm", OrderStatus.Shipped, OrderStatus.Delivered);
         Confirm(now);
+        return true;
     }
 
     /// <summary>Confirms a shipped or delivered order whose auto-confirm deadline passed; true when it did.</summary>

@@ -112,10 +112,9 @@ public sealed class RepurchasePlanGrain(
         RepurchaseRun run;
         try
         {
-            // A standing order ships to the buyer's default address as it is at each run.
-            var address = await GrainFactory.GetGrain<Contracts.Buyers.IAddressBookGrain>(S.BuyerId).Resolve(null);
+            // Names no address: a standing order ships to the buyer's default address as it is at each run.
             var placed = await order.Place(new PlaceOrder(S.BuyerId, S.RoomId, S.ProductId, S.Quantity, key, "standing-authorization", null,
-                StandingAuthorization: true, ShippingAddress: address));
+                StandingAuthorization: true));
             if (placed.Order is not { } view)
             {
                 run = new RepurchaseRun(now, null, "not_placed:" + placed.Outcome, 0);

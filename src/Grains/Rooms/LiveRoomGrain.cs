@@ -282,7 +282,7 @@ public sealed class LiveRoomGrain(
             throw DomainException.Conflict("room.too_many_bans", $"A room bans at most {MaxBans} commenters.");
         _audience.BannedCommenters.Add(viewerId);
         _audience.RecentComments.RemoveAll(c => c.ViewerId == viewerId);
-        _outbox.Ban(RoomChannelOutbox.Handle(viewerId));
+        _outbox.Ban(CommentAuthors.Handle(RoomId, viewerId));
         _audienceDirty = true;
         await FlushAudienceAsync(CancellationToken.None); // a ban is kept at once, not at the next flush
     }
@@ -331,7 +331,7 @@ public sealed class LiveRoomGrain(
     RoomChannelSnapshot IRoomChannelSource.Snapshot(long roomSequence) =>
         new(RoomId, 0, _live.Status, _live.Title, _live.Shelf.Values.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(ChannelItem).ToList(),
             ((IRoomChannelSource)this).Counts(), _live.PinnedProductId,
-            _audience.RecentComments.Select(c => new ChannelComment(RoomChannelOutbox.Handle(c.ViewerId), c.Text, c.At, c.Id)).ToList(),
+            _audience.RecentComments.Select(c => new ChannelComment(CommentAuthors.Handle(RoomId, c.ViewerId), c.Text, c.At, c.Id)).ToList(),
             roomSequence, _live.Opened);
 
     // ---- audience ---------------------------------------------------------------------------------
@@ -381,7 +381,7 @@ public sealed class LiveRoomGrain(
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
         var id = Guid.NewGuid().ToString("N")[..16];
         _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow(), id));
-        _outbox.Comment(new ChannelComment(RoomChannelOutbox.Handle(viewerId), clean, clock.GetUtcNow(), id), TimeProvider.System.GetUtcNow());
+        _outbox.Comment(new ChannelComment(CommentAuthors.Handle(RoomId, viewerId), clean, clock.GetUtcNow(), id), TimeProvider.System.GetUtcNow());
         if (_audience.RecentComments.Count > _settings.RecentComments) _audience.RecentComments.RemoveAt(0);
         _audienceDirty = true;
         return Task.FromResult(id);
@@ -667,7 +667,7 @@ public sealed class LiveRoomGrain(
     {
         RequireOpened();
         return Task.FromResult(_live.Shelf.TryGetValue(productId, out var item)
-            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice, item.FlashSale)
+            ? new RoomQuote(_live.Status, true, _live.StreamerId, item.MerchantId, item.LivePrice, item.ReferencePrice, item.FlashSale, item.Category)
             : new RoomQuote(_live.Status, false, _live.StreamerId, null, 0, 0));
     }
 

@@ -22,6 +22,31 @@ public sealed class AddressHttpTests(MerchantApiFactory api) : IClassFixture<Mer
     }
 
     [Fact]
+    public async Task Without_a_token_every_address_book_route_is_a_401_and_changes_nothing()
+    {
+        var shop = await OpenAsync(api);
+        var buyer = await shop.BuyerAsync("anon");
+        var id = shop.Prefix + "-anon";
+        var book = $"/v1/buyers/{id}/addresses";
+        var addressId = (await Ok(buyer.GetAsync(book)))[0].GetProperty("addressId").GetString();
+        var anonymous = api.CreateClient();
+        var calls = new (HttpMethod Method, string Path, object? Body)[]
+        {
+            (HttpMethod.Get, book, null), (HttpMethod.Post, book, Address()), (HttpMethod.Put, $"{book}/{addressId}", Address(recipient: "Mallory")),
+            (HttpMethod.Post, $"{book}/{addressId}/default", null), (HttpMethod.Delete, $"{book}/{addressId}", null),
+        };
+        foreach (var (method, path, body) in calls)
+        {
+            var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "anon-1");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(request)).StatusCode);
+        }
+        var after = Assert.Single((await Ok(buyer.GetAsync(book))).EnumerateArray());
+        Assert.Equal(addressId, after.GetProperty("addressId").GetString());
+        Assert.NotEqual("Mallory", after.GetProperty("address").GetProperty("recipient").GetString());
+    }
+
+    [Fact]
     public async Task A_buyer_keeps_its_own_validated_bounded_address_book_and_nobody_else_touches_it()
     {
         var id = "addr-" + Guid.NewGuid().ToString("N")[..8];
@@ -113,6 +138,24 @@ public sealed class AddressHttpTests(MerchantApiFactory api) : IClassFixture<Mer
         await Ok(dave.PutAsJsonAsync($"/v1/buyers/{id}/addresses/{home}", Address(recipient: "Dave Moved")));
         var reread = await Ok(dave.GetAsync($"/v1/orders/{byDefault.GetProperty("orderId").GetString()}"));
         Assert.Equal("Dave Home", reread.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+
+        // The next order follows the book: the edited default, then another default, then none at all (each order
+        // is cancelled after, as a buyer holds at most two unpaid orders of a product).
+        async Task Cancel(JsonElement order) => await Ok(dave.PostAsync($"/v1/orders/{order.GetProperty("orderId").GetString()}/cancel", null));
+        await Cancel(byDefault);
+        await Cancel(namedOrder);
+        var afterEdit = await Read(await shop.PlaceAsync(dave, "after-edit"), HttpStatusCode.Created);
+        Assert.Equal("Dave Moved", afterEdit.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+        await Cancel(afterEdit);
+        await Ok(dave.PostAsync($"/v1/buyers/{id}/addresses/{office}/default", null));
+        var afterSwitch = await Read(await shop.PlaceAsync(dave, "after-switch"), HttpStatusCode.Created);
+        Assert.Equal("Dave Office", afterSwitch.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+        await Cancel(afterSwitch);
+        Assert.Equal(HttpStatusCode.NoContent, (await dave.DeleteAsync($"/v1/buyers/{id}/addresses/{office}")).StatusCode);
+        var afterDelete = await Read(await shop.PlaceAsync(dave, "after-delete"), HttpStatusCode.Created);
+        Assert.Equal("Dave Moved", afterDelete.GetProperty("shippingAddress").GetProperty("recipient").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await dave.DeleteAsync($"/v1/buyers/{id}/addresses/{home}")).StatusCode);
+        await Read(await shop.PlaceAsync(dave, "book-empty"), HttpStatusCode.BadRequest);
 
         var unknown = new HttpRequestMessage(HttpMethod.Post, "/v1/orders")
         {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using LiveCommerce.Api.Endpoints;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Payments.Gateway;
+using LiveCommerce.Grains.Orders;
 using LiveCommerce.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,8 @@ namespace LiveCommerce.Tests.Api;
 /// </summary>
 public sealed class AfterSaleHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
-    private string Secret => api.Services.GetRequiredService<IOptions<SandboxGatewayOptions>>().Value.CallbackSecret;
+    private string Secret => api.Services.GetRequiredService<IOptions<SandboxCarrierOptions>>().Value.CallbackSecret;
+    private string PaymentSecret => api.Services.GetRequiredService<IOptions<SandboxGatewayOptions>>().Value.CallbackSecret;
 
     private Task<HttpResponseMessage> LogisticsAsync(object payload, string? secret = null)
     {
@@ -56,6 +58,8 @@ public sealed class AfterSaleHttpTests(ApiFactory api) : IClassFixture<ApiFactor
         // Signed carrier events: a wrong key is 401 and changes nothing; a repeat is acknowledged once; delivered delivers.
         object Event(string id, string status) => new { eventId = id, orderId, carrier = "sandbox", trackingNumber = "SBX100", status, occurredAt = api.Clock.GetUtcNow(), location = "Hangzhou hub" };
         Assert.Equal(HttpStatusCode.Unauthorized, (await LogisticsAsync(Event("ev-1", "in_transit"), secret: "not-the-secret")).StatusCode);
+        // The payment provider's key signs payments only: a carrier event under it is refused.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await LogisticsAsync(Event("ev-1", "in_transit"), secret: PaymentSecret)).StatusCode);
         await Read(await LogisticsAsync(Event("ev-1", "in_transit")));
         await Read(await LogisticsAsync(Event("ev-1", "in_transit")));
         await Read(await LogisticsAsync(Event("ev-2", "out_for_delivery")));
@@ -102,6 +106,7 @@ public sealed class AfterSaleHttpTests(ApiFactory api) : IClassFixture<ApiFactor
             decided.GetProperty("timeline").EnumerateArray().Select(s => s.GetProperty("action").GetString()));
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(shop.Admin, $"/v1/admin/after-sales/{caseId}/arbitration", new { outcome = "refundAll", note = "again" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(shop.Merchant, $"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "again" })).StatusCode);
+        await Read(await PostAsync(shop.Merchant, $"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "SBX100" })); // a retry of the shipment
 
         // The books: 3333 of 10000 back, split 50/15/10/8/5/5/3/2.5/1.5 % in proportion, to the fen.
         var split = await Read(await shop.Merchant.GetAsync($"/v1/orders/{orderId}/split"));

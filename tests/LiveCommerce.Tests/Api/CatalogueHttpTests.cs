@@ -15,6 +15,22 @@ public sealed class CatalogueHttpTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task Without_a_token_every_catalogue_route_is_a_401_and_changes_nothing()
+    {
+        var shop = await OpenAsync(api);
+        var anonymous = api.CreateClient();
+        var before = await Ok(shop.Merchant.GetAsync($"/v1/products/{shop.ProductId}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/v1/products/{shop.ProductId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/v1/merchants/{shop.MerchantId}/products")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(Edit(shop.ProductId, null,
+            new { name = "Stolen", category = "beauty", listPrice = 1 }))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(Edit(shop.Prefix + "-new", null,
+            new { name = "Planted", category = "beauty", listPrice = 1 }))).StatusCode);
+        Assert.Equal(before.ToString(), (await Ok(shop.Merchant.GetAsync($"/v1/products/{shop.ProductId}"))).ToString());
+        Assert.Equal(HttpStatusCode.NotFound, (await shop.Merchant.GetAsync($"/v1/products/{shop.Prefix}-new")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_stale_edit_is_a_409_with_the_current_version_and_changes_nothing()
     {
         var merchantId = "cat-" + Guid.NewGuid().ToString("N")[..8];

@@ -31,6 +31,10 @@ public sealed class TransientClusterErrorsTests
         Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new TimeoutException("Response did not arrive on time")));
         Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new AggregateException(new TimeoutException())));
         Assert.Equal(ClusterFailure.NotDelivered, TransientClusterErrors.Classify(new OrleansException("wrapped", new ConnectionFailedException("refused"))));
+        // The runtime's own give-up on a message (seen as a 500 in a silo-kill drill), unlike a cancelled request.
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(
+            new OperationCanceledException("Message expired before placement could complete for grain order/o-1.") { Source = "Orleans.Runtime" }));
+        Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(new OperationCanceledException("The request was aborted.")));
     }
 
     [Fact]
@@ -66,6 +70,7 @@ public sealed class ClusterRetryFilterTests : IAsyncLifetime
         builder.Configuration[$"{ClusterRetryOptions.Section}:BaseDelay"] = "00:00:00.001";
         builder.Configuration[$"{ClusterRetryOptions.Section}:MaxDelay"] = "00:00:00.005";
         builder.Configuration[$"{ClusterRetryOptions.Section}:MaxRetries"] = "4";
+        builder.Configuration[$"{ClusterRetryOptions.Section}:GatewayLossGrace"] = "00:00:00.200";
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddClusterRetry();
@@ -79,6 +84,11 @@ public sealed class ClusterRetryFilterTests : IAsyncLifetime
         group.MapPost("/comment-undelivered", () => Run("comment-undelivered", 1, () => new ConnectionFailedException("refused")));
         group.MapGet("/read", () => Run("read", 100, () => new SiloUnavailableException("down for good")));
         group.MapPost("/refused", () => Run("refused", 100, () => LiveCommerce.Contracts.Common.DomainException.Conflict("x", "no"))).RetrySafe();
+        // Their first call hangs like a call whose answer was to come from a silo that died; later calls answer at once.
+        group.MapPost("/repeat-aware", (HttpContext http) =>
+            Run("repeat-aware", 1, () => new TimeoutException()) is var _ ? Results.Ok(new { repeat = ClusterRetryFilter.IsRepeat(http) }) : null).RetrySafe();
+        group.MapPost("/hangs-idempotent", () => Hang("hangs-idempotent")).RetrySafe();
+        group.MapPost("/hangs-comment", () => Hang("hangs-comment"));
         await _app.StartAsync();
         _http = _app.GetTestClient();
     }
@@ -88,6 +98,21 @@ public sealed class ClusterRetryFilterTests : IAsyncLifetime
         int n;
         lock (_calls) n = _calls[name] = _calls.GetValueOrDefault(name) + 1;
         if (n <= failures) throw failure();
+        return Results.Ok(new { calls = n });
+    }
+
+    private readonly TaskCompletionSource _firstHangReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstHangStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task<IResult> Hang(string name)
+    {
+        int n;
+        lock (_calls) n = _calls[name] = _calls.GetValueOrDefault(name) + 1;
+        if (n == 1)
+        {
+            _firstHangStarted.TrySetResult();
+            await _firstHangReleased.Task;
+        }
         return Results.Ok(new { calls = n });
     }
 
@@ -149,10 +174,96 @@ public sealed class ClusterRetryFilterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_endpoint_knows_when_it_runs_again_for_the_same_request()
+    {
+        var response = await _http.PostAsync("/t/repeat-aware", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"repeat\":true", await response.Content.ReadAsStringAsync());
+        Assert.Contains("\"repeat\":false", await (await _http.PostAsync("/t/repeat-aware", null)).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_refusal_is_answered_at_once_never_repeated()
     {
         var response = await _http.PostAsync("/t/refused", null);
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Equal(1, Calls("refused"));
+    }
+
+    [Fact]
+    public async Task A_retry_safe_request_stuck_when_a_gateway_is_lost_is_given_up_after_the_grace_and_repeated()
+    {
+        var signal = _app.Services.GetRequiredService<GatewayLossSignal>();
+        var response = _http.PostAsync("/t/hangs-idempotent", null);
+        await _firstHangStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        signal.OnGatewayCountChanged(3, 2); // a gateway came back: nothing is given up
+        signal.OnGatewayCountChanged(1, 2); // a gateway was lost
+        var answered = await response.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Contains("\"calls\":2", await answered.Content.ReadAsStringAsync());
+        Assert.Equal(1, signal.Losses);
+        _firstHangReleased.SetResult();
+    }
+
+    [Fact]
+    public async Task A_request_that_may_not_run_twice_keeps_waiting_for_its_own_answer_after_a_gateway_loss()
+    {
+        var signal = _app.Services.GetRequiredService<GatewayLossSignal>();
+        var response = _http.PostAsync("/t/hangs-comment", null);
+        await _firstHangStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        signal.OnGatewayCountChanged(1, 2);
+        await Task.Delay(600); // three grace periods: it must not have been given up
+        Assert.False(response.IsCompleted);
+        _firstHangReleased.SetResult();
+
+        var answered = await response.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(1, Calls("hangs-comment"));
+    }
+}
+
+public sealed class GatewayLossSignalTests
+{
+    [Fact]
+    public async Task An_attempt_that_answers_within_the_grace_after_a_loss_keeps_its_answer()
+    {
+        var signal = new GatewayLossSignal();
+        var answer = new TaskCompletionSource<int>();
+        var guarded = signal.GuardAsync(() => answer.Task, TimeSpan.FromSeconds(30));
+        signal.OnGatewayCountChanged(1, 2);
+        answer.SetResult(7);
+        Assert.Equal(7, await guarded.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_loss_before_the_attempt_started_does_not_touch_it_and_an_unanswered_one_is_given_up_after_a_later_loss()
+    {
+        var signal = new GatewayLossSignal();
+        signal.OnGatewayCountChanged(1, 2);
+        var never = new TaskCompletionSource<int>();
+        var guarded = signal.GuardAsync(() => never.Task, TimeSpan.FromMilliseconds(50));
+        await Task.Delay(200);
+        Assert.False(guarded.IsCompleted);
+
+        signal.OnGatewayCountChanged(0, 1);
+        var error = await Assert.ThrowsAsync<GatewayLostException>(() => guarded.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(error));
+        Assert.Equal(2, signal.Losses);
+    }
+
+    [Fact]
+    public async Task A_zero_grace_turns_the_early_give_up_off()
+    {
+        var signal = new GatewayLossSignal();
+        var answer = new TaskCompletionSource<int>();
+        var guarded = signal.GuardAsync(() => answer.Task, TimeSpan.Zero);
+        signal.OnGatewayCountChanged(1, 2);
+        await Task.Delay(200);
+        Assert.False(guarded.IsCompleted);
+        answer.SetResult(1);
+        Assert.Equal(1, await guarded.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CsvHelper;
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
@@ -246,12 +245,5 @@ public sealed class MerchantOrderHttpTests(MerchantApiFactory api) : IClassFixtu
 
     private static string Iso(DateTimeOffset at) => Uri.EscapeDataString(at.UtcDateTime.ToString("O"));
 
-    private static List<Dictionary<string, string>> ParseCsv(byte[] csv)
-    {
-        using var reader = CsvReader.Create(csv, CsvReaderOptions.Default with { Separator = ',' });
-        var rows = new List<Dictionary<string, string>>();
-        while (reader.Read())
-            rows.Add(reader.Headers.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => reader[x.i].ToString()));
-        return rows;
-    }
+    private static List<Dictionary<string, string>> ParseCsv(byte[] csv) => CsvRows.Parse(csv);
 }

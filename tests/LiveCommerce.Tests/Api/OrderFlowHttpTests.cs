@@ -11,6 +11,45 @@ namespace LiveCommerce.Tests.Api;
 /// <summary>The live-room and escrow flow end to end through HTTP, sandbox callbacks included.</summary>
 public sealed class OrderFlowHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
+    /// <summary>
+    /// A client that retries (lost answer, timeout) sends the same transition again: the repeat answers 200 with the
+    /// order as it is and changes nothing; the same step with other data stays a 409 with the current state.
+    /// </summary>
+    [Fact]
+    public async Task Repeating_ship_delivery_or_confirm_with_the_same_data_answers_the_order_and_a_conflicting_one_is_a_409()
+    {
+        var shop = await OpenAsync(api);
+        var buyer = await shop.BuyerAsync("repeat");
+        var orderId = (await Read(await shop.PlaceAsync(buyer, "repeat-1"), HttpStatusCode.Created)).GetProperty("orderId").GetString()!;
+        await shop.PayAsync(buyer, orderId);
+
+        var shipped = await Ok(shop.Merchant.PostAsJsonAsync($"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "SBX-R1" }));
+        var again = await Ok(shop.Merchant.PostAsJsonAsync($"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "SBX-R1" }));
+        Assert.Equal(("shipped", shipped.GetProperty("shippedAt").GetString()), (again.GetProperty("status").GetString(), again.GetProperty("shippedAt").GetString()));
+        foreach (var other in new object[] { new { carrier = "sandbox", trackingNumber = "SBX-R2" }, new { trackingNumber = "SBX-R1" } })
+        {
+            var conflict = await Read(await shop.Merchant.PostAsJsonAsync($"/v1/orders/{orderId}/ship", other), HttpStatusCode.Conflict);
+            Assert.Equal("Shipped", conflict.GetProperty("currentState").GetString());
+        }
+        Assert.Equal("SBX-R1", (await Ok(shop.Merchant.GetAsync($"/v1/orders/{orderId}"))).GetProperty("trackingNumber").GetString());
+
+        api.Clock.Advance(TimeSpan.FromHours(1));
+        var delivered = await Ok(shop.Merchant.PostAsync($"/v1/orders/{orderId}/delivery", null));
+        api.Clock.Advance(TimeSpan.FromHours(1));
+        var deliveredAgain = await Ok(shop.Merchant.PostAsync($"/v1/orders/{orderId}/delivery", null));
+        // The repeat did not restart the auto-confirm clock.
+        Assert.Equal(delivered.GetProperty("deliveredAt").GetString(), deliveredAgain.GetProperty("deliveredAt").GetString());
+        Assert.Equal(delivered.GetProperty("autoConfirmAt").GetString(), deliveredAgain.GetProperty("autoConfirmAt").GetString());
+
+        var confirmed = await Ok(buyer.PostAsync($"/v1/orders/{orderId}/confirm", null));
+        var confirmedAgain = await Ok(buyer.PostAsync($"/v1/orders/{orderId}/confirm", null));
+        Assert.Equal(confirmed.GetProperty("confirmedAt").GetString(), confirmedAgain.GetProperty("confirmedAt").GetString());
+        Assert.Contains(confirmedAgain.GetProperty("status").GetString(), new[] { "confirmed", "settled" });
+        // Shipping a confirmed order again with the same parcel is still the same shipment; with another it is a conflict.
+        await Ok(shop.Merchant.PostAsJsonAsync($"/v1/orders/{orderId}/ship", new { carrier = "sandbox", trackingNumber = "SBX-R1" }));
+        Assert.Equal(HttpStatusCode.Conflict, (await shop.Merchant.PostAsJsonAsync($"/v1/orders/{orderId}/ship", new { trackingNumber = "SBX-R9" })).StatusCode);
+    }
+
     [Fact]
     public async Task A_live_session_from_opening_the_room_to_settlement_and_a_clawback()
     {

@@ -37,6 +37,14 @@ public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<A
         await shop.PayAsync(buyer, orderId);
         string s = shop.StreamerId, m = shop.MerchantId, d1 = shop.Prefix + "-d1", p = shop.ProductId, room = shop.RoomId;
         var range = "from=2026-11-01&to=2026-11-30";
+        // An after-sale case on the paid order (refund only: not shipped), and another buyer and merchant who are not its parties.
+        var opened = new HttpRequestMessage(HttpMethod.Post, $"/v1/orders/{orderId}/after-sales")
+        {
+            Content = JsonContent.Create(new { kind = "refundOnly", reasonCode = "not_as_described", description = "", evidence = Array.Empty<string>(), amount = 100 }),
+        };
+        opened.Headers.Add("Idempotency-Key", "authz-case-1");
+        var caseId = (await HttpShop.Read(await buyer.SendAsync(opened), HttpStatusCode.Created)).GetProperty("caseId").GetString()!;
+        string afterSale = $"/v1/after-sales/{caseId}", otherBuyer = shop.Prefix + "-b2", otherMerchant = shop.Prefix + "-m2";
 
         Case[] cases =
         [
@@ -82,6 +90,37 @@ public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<A
             new("app grants", HttpMethod.Get, $"/v1/merchants/{m}/app-grants", m, ["merchant"], AdminMay: false),
             // settlement cycle: the merchant within the self-service range, operators any; not the streamer of the account's sales
             new("settlement cycle", HttpMethod.Put, $"/v1/accounts/{m}/cycle", m, ["merchant"], new { cycleDays = 2 }),
+            // after-sale case: its buyer and the order's merchant read it, each takes only its own steps (admins decide by
+            // arbitration, not by standing in), arbitration is admins' only; other buyers and merchants are refused. In this
+            // order: the merchant rejects, the buyer escalates, an admin arbitrates; the steps after that are 409s (allowed).
+            new("after-sale case", HttpMethod.Get, afterSale, b, ["buyer"]),
+            new("after-sale case", HttpMethod.Get, afterSale, m, ["merchant"]),
+            new("after-sale case", HttpMethod.Get, afterSale, otherBuyer, []),
+            new("after-sale case", HttpMethod.Get, afterSale, otherMerchant, []),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/reject", otherMerchant, [], new { reason = "no" }, AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/reject", m, ["merchant"], new { reason = "sealed when shipped" }, AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/escalate", otherBuyer, [], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/escalate", b, ["buyer"], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"/v1/admin/after-sales/{caseId}/arbitration", m, [], new { outcome = "refundNone", note = "intact" }),
+            new("after-sale case", HttpMethod.Post, $"/v1/admin/after-sales/{caseId}/arbitration", b, [], new { outcome = "refundNone", note = "intact" }),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/approve", m, ["merchant"], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/offer", m, ["merchant"], new { amount = 50 }, AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/return-receipt", m, ["merchant"], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/approve", otherMerchant, [], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/accept-offer", b, ["buyer"], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/withdraw", b, ["buyer"], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/return-shipment", b, ["buyer"], new { carrier = "sandbox", trackingNumber = "RET-1" }, AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"{afterSale}/withdraw", otherBuyer, [], AdminMay: false),
+            new("after-sale case", HttpMethod.Post, $"/v1/orders/{orderId}/after-sales", otherBuyer, [],
+                new { kind = "refundOnly", reasonCode = "not_as_described", description = "", evidence = Array.Empty<string>(), amount = 100 }, AdminMay: false),
+            // regulatory export: admins only, not even the merchant it is about (nor its apps)
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/income-report?{range}", m, []),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/income-report.csv?{range}", m, []),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/payment-records?{range}", m, []),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/payment-records.csv?{range}", m, []),
+            new("regulatory export", HttpMethod.Put, $"/v1/admin/merchants/{m}/identity", m, [],
+                new { legalName = "Example Co.", unifiedSocialCreditCode = "91330100799655058B" }),
+            new("regulatory export", HttpMethod.Get, $"/v1/admin/merchants/{m}/identity", m, []),
             // room: its streamer; a merchant that sold in it
             new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", s, ["streamer"]),
             new("room analytics", HttpMethod.Get, $"/v1/analytics/rooms/{room}", m, ["merchant"]),
@@ -99,6 +138,9 @@ public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<A
                     : status == HttpStatusCode.Forbidden;
                 if (!ok) failures.Add($"{c.Resource}: {c.Method} {c.Path} as {role} '{c.Owner}' -> {(int)status} (expected {(allowed ? "allowed" : c.Owner == "platform" ? "401" : "403")})");
             }
+            // No token at all: 401 before anything else.
+            var anonymous = await Send(api.CreateClient(), c);
+            if (anonymous != HttpStatusCode.Unauthorized) failures.Add($"{c.Resource}: {c.Method} {c.Path} without a token -> {(int)anonymous}");
             // Operators reach every resource (but act as a buyer or streamer only through those roles' own endpoints).
             if (!c.AdminMay) continue;
             var admin = await Send(As(shop.Prefix + "-admin", "admin"), c);
@@ -109,6 +151,10 @@ public sealed class ResourceAuthorizationTests(ApiFactory api) : IClassFixture<A
         // Nothing the refused calls tried happened: the order was not marked delivered.
         var order = await HttpShop.Ok(buyer.GetAsync($"/v1/orders/{orderId}"));
         Assert.NotEqual("delivered", order.GetProperty("status").GetString());
+        // The case went the way its own parties and the admin took it, and no refused call added a step or a case.
+        var decided = await HttpShop.Ok(buyer.GetAsync(afterSale));
+        Assert.Equal(["opened", "rejected", "escalated", "arbitrated_none"], decided.GetProperty("timeline").EnumerateArray().Select(t => t.GetProperty("action").GetString()));
+        Assert.Equal(caseId, Assert.Single((await HttpShop.Ok(buyer.GetAsync($"/v1/orders/{orderId}"))).GetProperty("afterSaleCaseIds").EnumerateArray()).GetString());
     }
 
     private static async Task<HttpStatusCode> Send(HttpClient client, Case c)

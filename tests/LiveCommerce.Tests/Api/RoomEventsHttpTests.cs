@@ -131,6 +131,47 @@ public sealed class RoomEventsHttpTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task Viewers_see_commenters_under_per_room_handles_and_only_the_streamer_and_admins_see_buyer_ids()
+    {
+        var shop = await HttpShop.OpenAsync(api);
+        var fan = await shop.BuyerAsync("fan");
+        var other = await shop.BuyerAsync("other");
+        var fanId = shop.Prefix + "-fan";
+        foreach (var viewer in new[] { fan, other }) await HttpShop.Ok(viewer.PostAsync($"/v1/rooms/{shop.RoomId}/viewers", null));
+        await using var stream = await OpenAsync(shop.RoomId);
+        await stream.NextAsync(); // snapshot
+        Assert.Equal(HttpStatusCode.Accepted, (await fan.PostAsJsonAsync($"/v1/rooms/{shop.RoomId}/comments", new { text = "is it vegan?" })).StatusCode);
+        var author = Deltas(await stream.UntilAsync(e => Deltas(e, "comment").Any()), "comment").Single().GetProperty("comment").GetProperty("author").GetString()!;
+
+        static string? AuthorIn(JsonElement view) => view.GetProperty("recentComments").EnumerateArray()
+            .Single(c => c.GetProperty("text").GetString() == "is it vegan?").GetProperty("viewerId").GetString();
+        // Other viewers (the room view and a viewer joining) see the same handle the stream shows; the buyer id appears nowhere.
+        foreach (var view in new[] { await HttpShop.Ok(other.GetAsync($"/v1/rooms/{shop.RoomId}")), await HttpShop.Ok(other.PostAsync($"/v1/rooms/{shop.RoomId}/viewers", null)),
+                     await HttpShop.Ok(shop.Merchant.GetAsync($"/v1/rooms/{shop.RoomId}")) })
+        {
+            Assert.Equal(author, AuthorIn(view));
+            Assert.DoesNotContain(fanId, view.GetRawText());
+        }
+        await using (var late = await OpenAsync(shop.RoomId))
+        {
+            var snapshot = await late.NextAsync();
+            Assert.Equal(author, Data(snapshot).GetProperty("recentComments").EnumerateArray().Single().GetProperty("author").GetString());
+            Assert.DoesNotContain(fanId, snapshot.Data);
+        }
+        // The streamer and admins moderate by buyer id (comment-bans/{viewerId}): they see it.
+        Assert.Equal(fanId, AuthorIn(await HttpShop.Ok(shop.Streamer.GetAsync($"/v1/rooms/{shop.RoomId}"))));
+        Assert.Equal(fanId, AuthorIn(await HttpShop.Ok(shop.Admin.GetAsync($"/v1/rooms/{shop.RoomId}"))));
+
+        // In another room the same buyer has another handle: a handle does not follow a buyer around.
+        var second = await HttpShop.OpenAsync(api);
+        await HttpShop.Ok(fan.PostAsync($"/v1/rooms/{second.RoomId}/viewers", null));
+        Assert.Equal(HttpStatusCode.Accepted, (await fan.PostAsJsonAsync($"/v1/rooms/{second.RoomId}/comments", new { text = "is it vegan?" })).StatusCode);
+        var elsewhere = AuthorIn(await HttpShop.Ok(other.GetAsync($"/v1/rooms/{second.RoomId}")));
+        Assert.StartsWith("viewer-", elsewhere);
+        Assert.NotEqual(author, elsewhere);
+    }
+
+    [Fact]
     public async Task A_banned_commenter_is_refused_and_their_comments_are_taken_off_every_screen()
     {
         var shop = await HttpShop.OpenAsync(api);

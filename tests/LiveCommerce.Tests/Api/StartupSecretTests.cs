@@ -19,6 +19,7 @@ public sealed class StartupSecretTests
     private const string Signing = "LiveCommerce:Auth:SigningKey";
     private const string Connection = "LiveCommerce:Postgres:ConnectionString";
     private const string OAuthKey = "LiveCommerce:OAuth:SigningKeyPem";
+    private const string Logistics = "LiveCommerce:Logistics:Sandbox:CallbackSecret";
     private const string DevelopmentSigningKey = "embedded-development-signing-key-not-for-production-0123456789";
 
     /// <summary>Good values for everything; each case spoils one.</summary>
@@ -29,6 +30,7 @@ public sealed class StartupSecretTests
         [Signing] = TestSecrets.SigningKey,
         [Connection] = TestSecrets.ConnectionString(),
         [OAuthKey] = TestSecrets.OAuthSigningKeyPem,
+        [Logistics] = TestSecrets.LogisticsCallbackSecret,
         ["LiveCommerce:Payments:Sandbox:CallbackUrl"] = "http://127.0.0.1:9/v1/payments/callbacks/sandbox",
     };
 
@@ -51,6 +53,11 @@ public sealed class StartupSecretTests
         { OAuthKey, "CHANGE-ME-openssl-genpkey-algorithm-RSA" },
         { OAuthKey, RSA.Create(1024).ExportPkcs8PrivateKeyPem() },
         { OAuthKey, RSA.Create(2048).ExportSubjectPublicKeyInfoPem() }, // a public key cannot sign
+        { Logistics, null }, // unset: the public code default (it used to fall back to the payment key)
+        { Logistics, "sandbox-carrier-callback-secret-for-development-only" },
+        { Logistics, "CHANGE-ME-TO-32-OR-MORE-RANDOM-BYTES-openssl-rand-hex-32" },
+        { Logistics, "short-but-random-7f3c" },
+        { Logistics, TestSecrets.CallbackSecret }, // the payment key: one leak would sign both
     };
 
     [Theory]
@@ -74,7 +81,7 @@ public sealed class StartupSecretTests
         foreach (var row in BadSecrets())
         {
             var (setting, value) = row.Data;
-            if (setting != Signing && setting != OAuthKey) data.Add(setting, value);
+            if (setting != Signing && setting != OAuthKey && setting != Logistics) data.Add(setting, value);
         }
         return data;
     }

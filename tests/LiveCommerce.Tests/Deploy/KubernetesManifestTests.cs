@@ -187,11 +187,12 @@ public sealed class KubernetesManifestTests
 
     /// <summary>Settings that hold secrets: never a literal in a workload, always a Secret reference.</summary>
     private static readonly string[] SecretSettings =
-        ["LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret", "LiveCommerce__OAuth__SigningKeyPem"];
+        ["LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret", "LiveCommerce__OAuth__SigningKeyPem",
+         "LiveCommerce__Logistics__Sandbox__CallbackSecret"];
 
     [Theory]
     [InlineData("StatefulSet", "livecommerce-silo", new[] { "LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Payments__Sandbox__CallbackSecret" })]
-    [InlineData("Deployment", "livecommerce-api", new[] { "LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret", "LiveCommerce__OAuth__SigningKeyPem" })]
+    [InlineData("Deployment", "livecommerce-api", new[] { "LiveCommerce__Postgres__ConnectionString", "LiveCommerce__Auth__SigningKey", "LiveCommerce__Payments__Sandbox__CallbackSecret", "LiveCommerce__OAuth__SigningKeyPem", "LiveCommerce__Logistics__Sandbox__CallbackSecret" })]
     [InlineData("Job", "livecommerce-migrate", new[] { "LiveCommerce__Postgres__ConnectionString" })]
     public void Every_secret_a_workload_needs_comes_from_a_secret(string kind, string name, string[] needed)
     {
@@ -218,6 +219,7 @@ public sealed class KubernetesManifestTests
         Assert.NotNull(SecretPolicy.PasswordProblem(data["connection-string"].ToString()));
         Assert.NotNull(SecretPolicy.KeyProblem(data["jwt-signing-key"].ToString()));
         Assert.NotNull(SecretPolicy.KeyProblem(data["callback-secret"].ToString()));
+        Assert.NotNull(SecretPolicy.KeyProblem(data["logistics-callback-secret"].ToString()));
         Assert.NotNull(SecretPolicy.RsaKeyProblem(data["oauth-signing-key"].ToString(), null));
     }
 

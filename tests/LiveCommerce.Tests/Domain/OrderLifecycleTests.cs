@@ -137,6 +137,10 @@ public sealed class OrderLifecycleTests
         Assert.Equal((OrderStatus.Shipped, "SF1", Carriers.Sandbox), (order.State.Status, order.State.TrackingNumber, order.State.Carrier));
         Assert.Equal(Now + Policy.AutoConfirmAfterShipping, Assert.Single(Messages<ScheduleAutoConfirm>(order)).At);
         Assert.Equal("Shipped", Refused(order, ErrorKind.Conflict, () => order.Ship("m", "SF2", null, Now)).CurrentState);
+        Assert.Equal("Shipped", Refused(order, ErrorKind.Conflict, () => order.Ship("m", "SF1", null, Now)).CurrentState); // another carrier
+        order.State.Outbox.Clear();
+        Assert.False(order.Ship("m", "SF1", Carriers.Sandbox, Now + TimeSpan.FromHours(1))); // a retry: nothing changes
+        Assert.Equal((Now, 0), (order.State.ShippedAt!.Value, order.State.Outbox.Count));
 
         var cancelled = Placed();
         cancelled.Cancel("b", Now);
@@ -174,12 +178,18 @@ public sealed class OrderLifecycleTests
     public void Confirmation_by_the_buyer_or_the_clock_then_settlement_of_every_share()
     {
         var order = Delivered();
+        var due = order.State.AutoConfirmAt;
+        order.State.Outbox.Clear();
+        Assert.False(order.MarkDelivered(Now + TimeSpan.FromHours(5))); // a repeated delivery does not restart the clock
+        Assert.Equal((due, 0), (order.State.AutoConfirmAt, order.State.Outbox.Count));
         Refused(order, ErrorKind.Forbidden, () => order.ConfirmReceipt("someone", Now));
         Assert.False(order.AutoConfirmIfDue(Now + Policy.AutoConfirmAfterDelivery - TimeSpan.FromMinutes(1)));
         Assert.True(order.AutoConfirmIfDue(Now + Policy.AutoConfirmAfterDelivery));
         Assert.Equal(OrderStatus.Confirmed, order.State.Status);
         Assert.All(Messages<PostToAccount>(order), p => Assert.Equal(PostingKind.Confirm, p.Posting.Kind));
-        Assert.Equal("Confirmed", Refused(order, ErrorKind.Conflict, () => order.ConfirmReceipt("b", Now)).CurrentState);
+        order.State.Outbox.Clear();
+        Assert.False(order.ConfirmReceipt("b", Now)); // confirmed by the clock already: the buyer's confirmation is a repeat
+        Assert.Empty(order.State.Outbox);
 
         foreach (var account in new[] { "m", "s", "d1" }) Assert.Equal((true, false), order.ShareSettled(account, "batch", Now));
         Assert.Equal((false, false), order.ShareSettled("m", "batch", Now));

@@ -114,8 +114,24 @@ public sealed class RoomChannelRulesTests
         var tickers = outbox.Drain("r1", room, T0)!.Deltas.OfType<OrderTicker>().ToList();
         Assert.Equal(3, tickers.Count);
         Assert.All(tickers, t => Assert.Equal(new OrderTicker("p1", "Lipstick", 2, T0), t));
-        Assert.DoesNotContain("b-42", RoomChannelOutbox.Handle("b-42"));
-        Assert.Equal(RoomChannelOutbox.Handle("b-42"), RoomChannelOutbox.Handle("b-42"));
+    }
+
+    [Fact]
+    public void Commenters_are_shown_under_a_per_room_handle_that_never_contains_the_buyer_id()
+    {
+        var handle = CommentAuthors.Handle("r1", "b-42");
+        Assert.Matches("^viewer-[0-9a-f]{6}$", handle);
+        Assert.DoesNotContain("b-42", handle);
+        Assert.Equal(handle, CommentAuthors.Handle("r1", "b-42")); // stable in the room: bans and deletions name it
+        Assert.NotEqual(handle, CommentAuthors.Handle("r2", "b-42")); // another room, another handle: no tracking across rooms
+        Assert.NotEqual(handle, CommentAuthors.Handle("r1", "b-43"));
+
+        var view = new RoomView("r1", "s1", "Show", "Hangzhou", RoomStatus.Live, 2, 2, 0, 2, 0, 0, 0, [],
+            [new CommentView("b-42", "hello", T0, "c1"), new CommentView("b-43", "hi", T0, "c2")], T0, null);
+        var masked = CommentAuthors.ForViewers(view);
+        Assert.Equal([handle, CommentAuthors.Handle("r1", "b-43")], masked.RecentComments.Select(c => c.ViewerId));
+        Assert.Equal(["hello", "hi"], masked.RecentComments.Select(c => c.Text));
+        Assert.Equal(view with { RecentComments = masked.RecentComments }, masked); // nothing else changes
     }
 
     [Fact]

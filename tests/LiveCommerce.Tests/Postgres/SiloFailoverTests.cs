@@ -160,6 +160,7 @@ public sealed class SiloFailoverTests
                 ["LiveCommerce:Auth:SigningKey"] = TestSecrets.SigningKey,
                 ["LiveCommerce:Payments:Sandbox:CallbackSecret"] = TestSecrets.CallbackSecret,
                 ["LiveCommerce:OAuth:SigningKeyPem"] = TestSecrets.OAuthSigningKeyPem,
+                ["LiveCommerce:Logistics:Sandbox:CallbackSecret"] = TestSecrets.LogisticsCallbackSecret,
                 // The whole window a dead silo needs to be voted out, on a test machine shared with builds.
                 [$"{ClusterRetryOptions.Section}:Budget"] = "00:01:00",
                 [$"{ClusterRetryOptions.Section}:MaxRetries"] = "40",

@@ -58,10 +58,12 @@ public sealed class ShopScenario(IGrainFactory grains, string? prefix = null, st
         var ids = Enumerable.Range(0, count).Select(i => $"{Prefix}-b{i}").ToArray();
         foreach (var chunk in ids.Chunk(200))
             await Task.WhenAll(chunk.Select(id => grains.GetGrain<IBuyerGrain>(id).Register(new RegisterBuyer(city, null))));
+        // The scenario's product ships: an order of it needs an address.
+        await GiveAddressesAsync(ids);
         return ids;
     }
 
-    /// <summary>A default shipping address for each buyer: the front door refuses to place an order for physical goods without one.</summary>
+    /// <summary>A default shipping address for each buyer: an order of physical goods without one is refused.</summary>
     public async Task GiveAddressesAsync(IEnumerable<string> buyerIds)
     {
         foreach (var chunk in buyerIds.Chunk(200))

@@ -6,6 +6,8 @@ namespace LiveCommerce.Tests.Support;
 public static class TestSecrets
 {
     public static readonly string CallbackSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    /// <summary>The carrier's logistics callback key: its own, never the payment one.</summary>
+    public static readonly string LogisticsCallbackSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public static readonly string SigningKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     /// <summary>RSA key (PEM) that signs apps' OAuth tokens.</summary>
     public static readonly string OAuthSigningKeyPem = RSA.Create(2048).ExportPkcs8PrivateKeyPem();

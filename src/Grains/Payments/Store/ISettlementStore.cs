@@ -24,7 +24,32 @@ public interface ISettlementStore
     Task<SettlementBatchView?> GetBatchAsync(string accountId, string batchId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<LedgerLineView>> GetLinesAsync(string accountId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    // ---- The regulatory export's walk (bounded pages; see IncomeReportGrain) ----
+
+    Task<bool> AccountExistsAsync(string accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> orders that credited <paramref name="accountId"/> before <paramref name="before"/>,
+    /// by order id, after <paramref name="afterOrderId"/> (or from it, when <paramref name="fromInclusive"/>).
+    /// </summary>
+    Task<IReadOnlyList<string>> GetCreditedOrdersAsync(string accountId, DateTimeOffset before, string? afterOrderId, bool fromInclusive, int limit,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> lines of <paramref name="kinds"/> of the given orders (every account) written in
+    /// [from, to), by order id, time and entry id, after the line <paramref name="after"/>.
+    /// </summary>
+    Task<IReadOnlyList<LedgerLineView>> GetOrderLinesAsync(IReadOnlyList<string> orderIds, DateTimeOffset from, DateTimeOffset to,
+        IReadOnlyList<string> kinds, LinePosition? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> of the account's lines of <paramref name="kind"/> in [from, to) that belong to no order, by time and entry id.</summary>
+    Task<IReadOnlyList<LedgerLineView>> GetAccountLinesAsync(string accountId, string kind, DateTimeOffset from, DateTimeOffset to, LinePosition? after, int limit,
+        CancellationToken cancellationToken = default);
 }
+
+/// <summary>A ledger line's place in a walk (its order, if the walk is by order; its time; its entry id).</summary>
+public sealed record LinePosition(string? OrderId, DateTimeOffset At, string EntryId);
 
 /// <summary>What one flush of an account writes: its balances, the shares that changed (or closed), new ledger lines and batches.</summary>
 public sealed record AccountSave(

@@ -59,9 +59,56 @@ public sealed class InMemorySettlementStore : ISettlementStore
         IReadOnlyList<LedgerLineView> result = _lines.Values
             .Where(l => l.AccountId == accountId && l.At >= from && l.At < to)
             .OrderBy(l => l.At).ThenBy(l => l.EntryId, StringComparer.Ordinal)
-            .Select(l => new LedgerLineView(l.EntryId, l.AccountId, l.OrderId, l.Kind, l.Amount, l.At, l.BatchId)).ToList();
+            .Select(ViewOf).ToList();
         return Task.FromResult(result);
     }
+
+    public Task<bool> AccountExistsAsync(string accountId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_accounts.ContainsKey(accountId));
+
+    public Task<IReadOnlyList<string>> GetCreditedOrdersAsync(string accountId, DateTimeOffset before, string? afterOrderId, bool fromInclusive, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> result = _lines.Values
+            .Where(l => l.AccountId == accountId && l.OrderId is not null && l.Kind is "credit_pending" or "credit_on_hold" && l.At < before)
+            .Select(l => l.OrderId!)
+            .Where(o => afterOrderId is null || (fromInclusive ? string.CompareOrdinal(o, afterOrderId) >= 0 : string.CompareOrdinal(o, afterOrderId) > 0))
+            .Distinct().Order(StringComparer.Ordinal).Take(limit).ToList();
+        return Task.FromResult(result);
+    }
+
+    public Task<IReadOnlyList<LedgerLineView>> GetOrderLinesAsync(IReadOnlyList<string> orderIds, DateTimeOffset from, DateTimeOffset to,
+        IReadOnlyList<string> kinds, LinePosition? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var orders = orderIds.ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<LedgerLineView> result = _lines.Values
+            .Where(l => l.OrderId is not null && orders.Contains(l.OrderId) && l.At >= from && l.At < to && kinds.Contains(l.Kind))
+            .Where(l => after is null || Compare(l.OrderId!, l.At, l.EntryId, after) > 0)
+            .OrderBy(l => l.OrderId, StringComparer.Ordinal).ThenBy(l => l.At).ThenBy(l => l.EntryId, StringComparer.Ordinal)
+            .Take(limit).Select(ViewOf).ToList();
+        return Task.FromResult(result);
+    }
+
+    public Task<IReadOnlyList<LedgerLineView>> GetAccountLinesAsync(string accountId, string kind, DateTimeOffset from, DateTimeOffset to, LinePosition? after,
+        int limit, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<LedgerLineView> result = _lines.Values
+            .Where(l => l.AccountId == accountId && l.OrderId is null && l.Kind == kind && l.At >= from && l.At < to)
+            .Where(l => after is null || l.At > after.At || (l.At == after.At && string.CompareOrdinal(l.EntryId, after.EntryId) > 0))
+            .OrderBy(l => l.At).ThenBy(l => l.EntryId, StringComparer.Ordinal)
+            .Take(limit).Select(ViewOf).ToList();
+        return Task.FromResult(result);
+    }
+
+    private static int Compare(string orderId, DateTimeOffset at, string entryId, LinePosition after)
+    {
+        var byOrder = string.CompareOrdinal(orderId, after.OrderId);
+        if (byOrder != 0) return byOrder;
+        var byTime = at.CompareTo(after.At);
+        return byTime != 0 ? byTime : string.CompareOrdinal(entryId, after.EntryId);
+    }
+
+    private static LedgerLineView ViewOf(LedgerLine l) => new(l.EntryId, l.AccountId, l.OrderId, l.Kind, l.Amount, l.At, l.BatchId);
 
     private static SettlementBatchView View(SettlementBatch b, bool withLines) =>
         new(b.BatchId, b.AccountId, b.BusinessDate, b.CreatedAt, b.Total, b.Lines.Count, withLines ? b.Lines : []);

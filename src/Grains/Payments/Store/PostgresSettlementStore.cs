@@ -251,6 +251,84 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
         command.Parameters.AddWithValue("account", accountId);
         command.Parameters.AddWithValue("from", from.UtcDateTime);
         command.Parameters.AddWithValue("to", to.UtcDateTime);
+        return await ReadLinesAsync(command, cancellationToken);
+    }
+
+    public async Task<bool> AccountExistsAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM settlement_accounts WHERE account_id = @id)");
+        command.Parameters.AddWithValue("id", accountId);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<string>> GetCreditedOrdersAsync(string accountId, DateTimeOffset before, string? afterOrderId, bool fromInclusive, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        // The kind list matches ix_ledger_entries_credited_orders' predicate (150-regulatory-export.sql) word for word.
+        await using var command = dataSource.CreateCommand($"""
+            SELECT DISTINCT order_id COLLATE "C" AS order_id FROM ledger_entries
+            WHERE account_id = @account AND kind IN ('credit_pending', 'credit_on_hold') AND created_at < @before
+              AND (@after::text IS NULL OR order_id COLLATE "C" {(fromInclusive ? ">=" : ">")} @after::text COLLATE "C")
+            ORDER BY order_id COLLATE "C" LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("account", accountId);
+        command.Parameters.AddWithValue("before", before.UtcDateTime);
+        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = (object?)afterOrderId ?? DBNull.Value });
+        command.Parameters.AddWithValue("limit", limit);
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) result.Add(reader.GetString(0));
+        return result;
+    }
+
+    public async Task<IReadOnlyList<LedgerLineView>> GetOrderLinesAsync(IReadOnlyList<string> orderIds, DateTimeOffset from, DateTimeOffset to,
+        IReadOnlyList<string> kinds, LinePosition? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT entry_id, account_id, order_id, kind, amount, created_at, batch_id FROM ledger_entries
+            WHERE order_id = ANY(@orders) AND created_at >= @from AND created_at < @to AND kind = ANY(@kinds)
+              AND (@afterOrder::text IS NULL
+                   OR (order_id COLLATE "C", created_at, entry_id COLLATE "C") > (@afterOrder::text COLLATE "C", @afterAt, @afterEntry::text COLLATE "C"))
+            ORDER BY order_id COLLATE "C", created_at, entry_id COLLATE "C"
+            LIMIT @limit
+            """);
+        command.Parameters.Add(new NpgsqlParameter("orders", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = orderIds.ToArray() });
+        command.Parameters.AddWithValue("from", from.UtcDateTime);
+        command.Parameters.AddWithValue("to", to.UtcDateTime);
+        command.Parameters.Add(new NpgsqlParameter("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = kinds.ToArray() });
+        AddPosition(command, after);
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadLinesAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<LedgerLineView>> GetAccountLinesAsync(string accountId, string kind, DateTimeOffset from, DateTimeOffset to, LinePosition? after,
+        int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT entry_id, account_id, order_id, kind, amount, created_at, batch_id FROM ledger_entries
+            WHERE account_id = @account AND order_id IS NULL AND kind = @kind AND created_at >= @from AND created_at < @to
+              AND (@afterAt::timestamptz IS NULL OR (created_at, entry_id COLLATE "C") > (@afterAt, @afterEntry::text COLLATE "C"))
+            ORDER BY created_at, entry_id COLLATE "C"
+            LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("account", accountId);
+        command.Parameters.AddWithValue("kind", kind);
+        command.Parameters.AddWithValue("from", from.UtcDateTime);
+        command.Parameters.AddWithValue("to", to.UtcDateTime);
+        AddPosition(command, after);
+        command.Parameters.AddWithValue("limit", limit);
+        return await ReadLinesAsync(command, cancellationToken);
+    }
+
+    private static void AddPosition(NpgsqlCommand command, LinePosition? after)
+    {
+        command.Parameters.Add(new NpgsqlParameter("afterOrder", NpgsqlDbType.Text) { Value = (object?)after?.OrderId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("afterAt", NpgsqlDbType.TimestampTz) { Value = (object?)after?.At.UtcDateTime ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("afterEntry", NpgsqlDbType.Text) { Value = (object?)after?.EntryId ?? DBNull.Value });
+    }
+
+    private static async Task<IReadOnlyList<LedgerLineView>> ReadLinesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var result = new List<LedgerLineView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -107,13 +107,6 @@ public sealed class RoomChannelOutbox(int commentsPerSecond, int tickersPerTick)
         _counts = _status = _pinned = _reset = false;
         return new RoomChannelBatch(roomId, sequence, deltas, now, reset);
     }
-
-    /// <summary>A viewer-facing handle for a buyer id: enough to tell two commenters apart, not enough to find them.</summary>
-    public static string Handle(string viewerId)
-    {
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(viewerId));
-        return "viewer-" + Convert.ToHexString(hash, 0, 3).ToLowerInvariant();
-    }
 }
 
 /// <summary>At most <see cref="PerSecond"/> admissions per wall-clock second.</summary>
