@@ -92,6 +92,7 @@ v1.MapRiskEndpoints();
 v1.MapTrafficEndpoints();
 v1.MapAnalyticsEndpoints();
 v1.MapPlatformEndpoints();
+v1.MapWebhookEndpoints();
 
 await app.EnsureOAuthStoreAsync(options.Profile);
 

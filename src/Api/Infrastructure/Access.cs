@@ -112,6 +112,13 @@ public static class Access
     public static string? ActingApp(this ClaimsPrincipal user) =>
         user.Identity?.AuthenticationType == AppAuthenticationType ? user.FindFirstValue(ClientIdClaim) : null;
 
+    /// <summary>An app's own settings (webhooks): the app itself, through a token of that client, or an admin.</summary>
+    public static void EnsureAppOrAdmin(this ClaimsPrincipal user, string clientId)
+    {
+        if (user.IsAdmin() || user.ActingApp() == clientId) return;
+        throw DomainException.Forbidden($"Only app {clientId} itself or an admin may do this.");
+    }
+
     /// <summary>The scopes an app token carries (<c>scope</c> is space-separated, RFC 9068).</summary>
     public static IReadOnlyList<string> AppScopesOf(ClaimsPrincipal user) =>
         user.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Distinct().ToList();

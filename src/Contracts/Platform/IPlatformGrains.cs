@@ -70,6 +70,22 @@ public interface IPlatformAppGrain : IGrainWithStringKey
     /// <summary>The app, or null when it was never registered.</summary>
     [Orleans.Concurrency.ReadOnly]
     Task<AppView?> Find();
+
+    /// <summary>
+    /// Sets the webhook URL and subscribed event types (the URL passes the SSRF guard). The first subscription issues a
+    /// signing secret, returned once; the same subscription again changes nothing.
+    /// </summary>
+    Task<WebhookConfigChange> SetWebhook(string url, IReadOnlyList<string> eventTypes);
+
+    /// <summary>Issues a new signing secret (returned once); the previous one still signs during a grace period.</summary>
+    Task<WebhookConfigChange> RotateWebhookSecret();
+
+    [Orleans.Concurrency.ReadOnly]
+    Task<WebhookConfigView> WebhookConfig();
+
+    /// <summary>Where and how to deliver, with the signing secrets; null when the app has no URL, types or secret. Silo-internal.</summary>
+    [Orleans.Concurrency.ReadOnly]
+    Task<WebhookTarget?> WebhookTarget();
 }
 
 /// <summary>The apps a merchant granted, and with which scopes (key: the merchant id).</summary>
@@ -91,4 +107,8 @@ public interface IMerchantAppGrantsGrain : IGrainWithStringKey
     /// <summary>Every grant, by client id.</summary>
     [Orleans.Concurrency.ReadOnly]
     Task<IReadOnlyList<AppGrantView>> List();
+
+    /// <summary>The merchant's webhook events were appended to the log: pokes the dispatchers of the apps granted <c>webhooks</c>.</summary>
+    [Orleans.Concurrency.OneWay, Orleans.Concurrency.ReadOnly]
+    Task NotifyWebhookEvents();
 }

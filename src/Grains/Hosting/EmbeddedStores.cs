@@ -10,4 +10,5 @@ public static class EmbeddedStores
     public static readonly InMemorySandboxStore Sandbox = new();
     public static readonly Rooms.InMemoryRoomStockLedger RoomStock = new();
     public static readonly Merchants.InMemoryMerchantOrderStore MerchantOrders = new();
+    public static readonly Platform.Webhooks.InMemoryWebhookStore Webhooks = new();
 }

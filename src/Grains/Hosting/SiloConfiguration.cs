@@ -174,6 +174,7 @@ public static class SiloConfiguration
             services.TryAddSingleton<IRoomStockLedger, PostgresRoomStockLedger>();
             services.TryAddSingleton<Merchants.IMerchantOrderStore>(sp => new Merchants.GroupCommittedMerchantOrderStore(
                 new Merchants.PostgresMerchantOrderStore(sp.GetRequiredService<NpgsqlDataSource>()), MerchantOrderWriteInterval));
+            services.TryAddSingleton<Platform.Webhooks.IWebhookStore, Platform.Webhooks.PostgresWebhookStore>();
         }
         else
         {
@@ -182,11 +183,37 @@ public static class SiloConfiguration
             services.TryAddSingleton<ISandboxStore>(EmbeddedStores.Sandbox);
             services.TryAddSingleton<IRoomStockLedger>(EmbeddedStores.RoomStock);
             services.TryAddSingleton<Merchants.IMerchantOrderStore>(EmbeddedStores.MerchantOrders);
+            services.TryAddSingleton<Platform.Webhooks.IWebhookStore>(EmbeddedStores.Webhooks);
         }
+        services.AddLiveCommerceWebhooks(options);
 
         services.AddHttpClient(nameof(HttpPaymentCallbackSender));
         services.TryAddSingleton<IPaymentCallbackSender, HttpPaymentCallbackSender>();
         services.TryAddSingleton<IPaymentGateway, SandboxGateway>();
+        return services;
+    }
+
+    /// <summary>
+    /// Webhook delivery: the event log writer, the signed sender and its HTTP client. The client follows no redirect,
+    /// uses no proxy or cookies, has no timeout of its own (the sender's is the one) and connects only through the
+    /// SSRF guard, which allows private targets only in the embedded profile or when configured for loopback tests.
+    /// </summary>
+    public static IServiceCollection AddLiveCommerceWebhooks(this IServiceCollection services, LiveCommerceOptions options)
+    {
+        services.AddOptions<Platform.Webhooks.WebhookOptions>().BindConfiguration(Platform.Webhooks.WebhookOptions.Section);
+        services.TryAddSingleton(sp => new Platform.Webhooks.WebhookTargetGuard(options.Profile == HostingProfile.Embedded
+            || sp.GetRequiredService<IOptions<Platform.Webhooks.WebhookOptions>>().Value.AllowPrivateTargets));
+        services.TryAddSingleton<Platform.Webhooks.WebhookEventLog>();
+        services.TryAddSingleton<Platform.Webhooks.WebhookSender>();
+        services.AddHttpClient(Platform.Webhooks.WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                ConnectCallback = sp.GetRequiredService<Platform.Webhooks.WebhookTargetGuard>().ConnectAsync,
+            });
         return services;
     }
 }

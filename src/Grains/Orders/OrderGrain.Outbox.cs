@@ -42,7 +42,60 @@ public sealed partial class OrderGrain
         {
             _delivering = false;
         }
-        if (S.Outbox.Count > 0) ScheduleOutboxRetry(TimeSpan.FromSeconds(2));
+        if (S.Outbox.Count > 0)
+        {
+            ScheduleOutboxRetry(TimeSpan.FromSeconds(2));
+            _ = EnsureOutboxReminderAsync();
+        }
+        else if (_outboxReminder) _ = ClearOutboxReminderAsync();
+    }
+
+    private const string OutboxReminderName = "outbox";
+    private bool _outboxReminder;
+
+    /// <summary>
+    /// A delivery failed: besides the 2 s timer (gone if this silo dies), a reminder reactivates the order wherever it
+    /// lands next until the outbox is empty. Only on failure, so the hot path never writes a reminder.
+    /// </summary>
+    private async Task EnsureOutboxReminderAsync()
+    {
+        if (_outboxReminder) return;
+        _outboxReminder = true;
+        try
+        {
+            await this.RegisterOrUpdateReminder(OutboxReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception e)
+        {
+            _outboxReminder = false;
+            logger.LogWarning(e, "Order {OrderId}: registering the outbox reminder failed; the retry timer still runs", OrderId);
+        }
+    }
+
+    private async Task ClearOutboxReminderAsync()
+    {
+        _outboxReminder = false;
+        try
+        {
+            if (await this.GetReminder(OutboxReminderName) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            _outboxReminder = true; // try again after the next delivery
+            logger.LogWarning(e, "Order {OrderId}: removing the outbox reminder failed; its next tick removes it", OrderId);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != OutboxReminderName) return;
+        await EnsureLoadedAsync();
+        // Known to exist now (this tick came from it), so an empty outbox removes it.
+        _outboxReminder = true;
+        var before = S.Outbox.Count;
+        await DeliverOutboxAsync();
+        if (S.Outbox.Count != before) await persisted.WriteStateAsync();
+        if (S.Outbox.Count == 0 && _outboxReminder) await ClearOutboxReminderAsync();
     }
 
     private async Task<List<int>> DeliverChannelAsync(List<OrderMessage> items)
@@ -83,6 +136,7 @@ public sealed partial class OrderGrain
             scopeCounts.RecordRefunded("room:" + S.RoomId, OrderId, m.At),
             scopeCounts.RecordRefunded("merchant:" + S.MerchantId, OrderId, m.At)),
         OpenAfterSaleCase m => GrainFactory.Ref<IAfterSaleCaseGrain>(m.Opening.CaseId).Open(m.Opening),
+        RecordWebhookEvent m => webhookLog.AppendAsync(m.Event),
         _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, null),
     };
 

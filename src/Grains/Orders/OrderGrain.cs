@@ -33,8 +33,9 @@ public sealed partial class OrderGrain(
     IOptions<AfterSalePolicy> afterSalePolicy,
     BusinessCalendar calendar,
     Risk.ScopeCounts scopeCounts,
+    Platform.Webhooks.WebhookEventLog webhookLog,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
-    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IIncomingGrainCallFilter
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IIncomingGrainCallFilter, IRemindable
 {
     private readonly OrderPolicy _policy = orderPolicy.Value;
     private IGrainTimer? _outboxRetry;

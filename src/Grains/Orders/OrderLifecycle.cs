@@ -1,6 +1,7 @@
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Platform;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Payments.Splits;
 
@@ -117,6 +118,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             Post(line, S.OnHold ? PostingKind.CreditOnHold : PostingKind.CreditPending, line.Amount, now);
         Enqueue(new RecordBuyerPurchase(S.PaidAmount, now));
         Enqueue(new CountPaidForRisk(now));
+        Notify(new OrderPaidWebhook(Facts(), attempt.PaymentId, now, S.OnHold), now);
         return OrderEventKind.Paid;
     }
 
@@ -156,6 +158,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.Carrier = carrier;
         S.AutoConfirmAt = now + policy.AutoConfirmAfterShipping;
         Enqueue(new ScheduleAutoConfirm(S.AutoConfirmAt.Value));
+        Notify(new OrderShippedWebhook(Facts(), carrier, trackingNumber, now), now);
         return true;
     }
 
@@ -169,6 +172,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.DeliveredAt = now;
         S.AutoConfirmAt = now + policy.AutoConfirmAfterDelivery;
         Enqueue(new ScheduleAutoConfirm(S.AutoConfirmAt.Value));
+        Notify(new OrderDeliveredWebhook(Facts(), now), now);
         return true;
     }
 
@@ -220,6 +224,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.AutoConfirmAt = null;
         foreach (var line in S.Lines.Where(l => l.Remaining > 0))
             Post(line, PostingKind.Confirm, line.Remaining, now);
+        Notify(new OrderConfirmedWebhook(Facts(), now), now);
         MaybeSettled(now);
     }
 
@@ -334,6 +339,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             S.AutoConfirmAt = null;
             S.OnHold = false;
         }
+        Notify(new OrderRefundedWebhook(Facts(), refundId, amount, now), now);
     }
 
     /// <summary>An admin's decision on money held by risk. Returns the event to publish (null for a release).</summary>
@@ -352,6 +358,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             S.OnHold = false;
             S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Allow, [$"review.released by {resolution.AdminId}{note}"], "review", now));
             Enqueue(new MarkReviewDecided(ReviewDecision.Release, resolution.AdminId, now));
+            Notify(new RiskReviewDecidedWebhook(Facts(), ReviewDecision.Release, now), now);
             return null;
         }
         S.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Reject, [$"review.rejected by {resolution.AdminId}{note}"], "review", now));
@@ -359,6 +366,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
             RefundInitiator.System, resolution.AdminId, now);
         S.CancelReason = CancelReason.RiskRejected;
         Enqueue(new MarkReviewDecided(ReviewDecision.Reject, resolution.AdminId, now));
+        Notify(new RiskReviewDecidedWebhook(Facts(), ReviewDecision.Reject, now), now);
         return OrderEventKind.Refunded;
     }
 
@@ -397,6 +405,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.OpenCaseId = caseId;
         var opening = Opening(caseId, request, now);
         Enqueue(new OpenAfterSaleCase(opening));
+        Notify(new AfterSaleOpenedWebhook(Facts(), caseId, request.Kind, request.Amount, now), now);
         return (opening, true);
     }
 
@@ -421,6 +430,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         S.OpenCaseId = null;
         var refund = S.Status is OrderStatus.PendingPayment or OrderStatus.Cancelled ? 0 : Math.Min(amount, S.PaidAmount - S.RefundedAmount);
         if (refund > 0) ApplyRefund(caseId, refund, Text.Require(reason, "reason", 200), RefundInitiator.AfterSaleCase, caseId, now);
+        Notify(new AfterSaleClosedWebhook(Facts(), caseId, refund, now), now);
         return (refund, true);
     }
 
@@ -434,6 +444,18 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
     }
 
     public void Enqueue(OrderMessage message) => S.Outbox.Add(message with { Seq = ++S.OutboxSequence });
+
+    /// <summary>
+    /// Owes the webhook log an event, in the same state write as the change. The id is the order's webhook sequence,
+    /// so redelivering the outbox item appends nothing new; the sequence orders the order's events for receivers.
+    /// </summary>
+    private void Notify(OrderWebhook e, DateTimeOffset at)
+    {
+        var seq = ++S.WebhookSequence;
+        Enqueue(new RecordWebhookEvent(new WebhookEvent($"{orderId}:{seq}:{e.Type}", S.MerchantId, e.Type, orderId, seq, at, e.ToJson())));
+    }
+
+    private OrderFacts Facts() => new(orderId, S.RoomId, S.ProductId, S.Quantity, S.Amount, S.PaidAmount, S.RefundedAmount, S.Status);
 
     private void Post(SplitLine line, PostingKind kind, long amount, DateTimeOffset at)
     {

@@ -1,5 +1,6 @@
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
+using LiveCommerce.Contracts.Platform;
 
 namespace LiveCommerce.Grains.Orders;
 
@@ -89,6 +90,13 @@ public sealed record CountRefundedForRisk([property: Id(0)] DateTimeOffset At) :
 public sealed record OpenAfterSaleCase([property: Id(0)] AfterSaleOpening Opening) : OrderMessage
 {
     public override string Channel => "after-sale";
+}
+
+/// <summary>Appends a webhook event to the durable event log (idempotent by event id).</summary>
+[GenerateSerializer]
+public sealed record RecordWebhookEvent([property: Id(0)] WebhookEvent Event) : OrderMessage
+{
+    public override string Channel => "webhooks";
 }
 
 public static class LegacyOutbox

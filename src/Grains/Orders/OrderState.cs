@@ -63,6 +63,8 @@ public sealed class OrderState
     [Id(63)] public string? OpenCaseId { get; set; }
     /// <summary>Every case this order admitted, by the Idempotency-Key that opened it.</summary>
     [Id(64)] public Dictionary<string, string> CasesByKey { get; set; } = [];
+    /// <summary>Webhook events this order owed so far: the per-resource sequence of its events.</summary>
+    [Id(65)] public int WebhookSequence { get; set; }
 }
 
 [GenerateSerializer]

@@ -300,4 +300,66 @@ public sealed class OrderLifecycleTests
         order.Enqueue(new ReleaseRoomStock());
         Assert.Equal(8, order.State.Outbox[2].Seq);
     }
+
+    // ---- webhook events ---------------------------------------------------------------------------
+
+    [Fact]
+    public void Every_public_transition_owes_one_webhook_event_in_the_same_outbox_with_a_per_order_sequence()
+    {
+        var order = Placed();
+        order.State.ShippingAddress = new ShippingAddress("Ann", "13800000000", "Zhejiang", "Hangzhou", "Xihu", "1 West Lake Road");
+        order.Pay(Attempt(10_000), Allow(), Now);
+        order.Ship("m", "SF1", Carriers.Sandbox, Now);
+        order.MarkDelivered(Now);
+        order.ConfirmReceipt("b", Now);
+        var events = Messages<RecordWebhookEvent>(order).Select(m => m.Event).ToList();
+        Assert.Equal(["order.paid", "order.shipped", "order.delivered", "order.confirmed"], events.Select(e => e.Type));
+        Assert.Equal([1L, 2, 3, 4], events.Select(e => e.ResourceSeq));
+        Assert.Equal(["o1:1:order.paid", "o1:2:order.shipped", "o1:3:order.delivered", "o1:4:order.confirmed"], events.Select(e => e.EventId));
+        Assert.All(events, e => Assert.Equal(("m", "o1", Now), (e.MerchantId, e.ResourceId, e.OccurredAt)));
+        // Public fields only: the buyer, the address and the phone stay out of the payload.
+        Assert.All(events, e => Assert.DoesNotContain("13800000000", e.Payload));
+        Assert.All(events, e => Assert.DoesNotContain("West Lake", e.Payload));
+        Assert.All(events, e => Assert.DoesNotContain("\"b\"", e.Payload));
+        var paid = JsonDocument.Parse(events[0].Payload).RootElement;
+        Assert.Equal("pay-o1-1", paid.GetProperty("paymentId").GetString());
+        Assert.Equal("paid", paid.GetProperty("order").GetProperty("status").GetString());
+        Assert.Equal("SF1", JsonDocument.Parse(events[1].Payload).RootElement.GetProperty("trackingNumber").GetString());
+    }
+
+    [Fact]
+    public void A_refund_owes_an_order_refunded_event_and_a_refused_transition_owes_nothing()
+    {
+        var order = Paid();
+        order.Refund(new RefundRequest("k1", 4000, "damaged", RefundInitiator.Merchant, "m"), Now);
+        var refunded = Assert.Single(Messages<RecordWebhookEvent>(order)).Event;
+        Assert.Equal(("order.refunded", 2L, "o1:2:order.refunded"), (refunded.Type, refunded.ResourceSeq, refunded.EventId));
+        Assert.Equal(4000, JsonDocument.Parse(refunded.Payload).RootElement.GetProperty("refundAmount").GetInt64());
+        order.State.Outbox.Clear();
+        Refused(order, ErrorKind.Conflict, () => order.MarkDelivered(Now));
+        Assert.Empty(order.State.Outbox);
+    }
+
+    [Fact]
+    public void After_sale_cases_and_review_decisions_owe_webhook_events_in_the_orders_sequence()
+    {
+        var order = Paid();
+        var opening = order.OpenAfterSale(Ask(AfterSaleKind.RefundOnly, 3000), Rules, Now).Opening;
+        order.OpenAfterSale(Ask(AfterSaleKind.RefundOnly, 3000), Rules, Now); // a repeat owes nothing new
+        order.SettleAfterSale(opening.CaseId, 3000, "after-sale damaged", Now);
+        var events = Messages<RecordWebhookEvent>(order).Select(m => m.Event).ToList();
+        Assert.Equal(["aftersale.opened", "order.refunded", "aftersale.closed"], events.Select(e => e.Type));
+        Assert.Equal([2L, 3, 4], events.Select(e => e.ResourceSeq));
+        Assert.Equal(3000, JsonDocument.Parse(events[2].Payload).RootElement.GetProperty("refundAmount").GetInt64());
+        Assert.All(events, e => Assert.DoesNotContain("damaged", e.Payload));
+
+        var held = Placed();
+        held.State.RiskDecisions.Add(new RiskDecisionView(RiskVerdict.Review, ["price"], "placement", Now));
+        held.Pay(Attempt(10_000), Allow(), Now);
+        held.ResolveReview(new ReviewResolution(ReviewDecision.Reject, "admin-7", null), Now);
+        var decided = Messages<RecordWebhookEvent>(held).Select(m => m.Event).ToList();
+        Assert.Equal(["order.paid", "order.refunded", "risk.review_decided"], decided.Select(e => e.Type));
+        Assert.Equal("reject", JsonDocument.Parse(decided[2].Payload).RootElement.GetProperty("decision").GetString());
+        Assert.DoesNotContain("admin-7", decided[2].Payload);
+    }
 }
