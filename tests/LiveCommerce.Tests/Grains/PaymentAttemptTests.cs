@@ -22,6 +22,8 @@ public sealed class PaymentAttemptTests(ManualPaymentsFixture fixture) : IClassF
         var first = await order.StartPayment(buyer);
 
         await Activations.DeactivateAsync(fixture.Client, typeof(OrderGrain), placed.OrderId);
+        // The same collection drops the sandbox's session; wait for that too, or it may go after the next start.
+        await Activations.DeactivateAsync(fixture.Client, typeof(LiveCommerce.Grains.Payments.Gateway.SandboxPaymentGrain), first.PaymentId);
         var again = await order.StartPayment(buyer);
         Assert.Equal(first.PaymentId, again.PaymentId);
 
@@ -49,6 +51,7 @@ public sealed class PaymentAttemptTests(ManualPaymentsFixture fixture) : IClassF
         // Until the failure's callback is applied the open attempt is reused; after it, a new payment opens.
         var second = await WaitForNewPaymentAsync(order, buyer, first.PaymentId);
         await Activations.DeactivateAsync(fixture.Client, typeof(OrderGrain), placed.OrderId);
+        await Activations.DeactivateAsync(fixture.Client, typeof(LiveCommerce.Grains.Payments.Gateway.SandboxPaymentGrain), second.PaymentId);
         Assert.Equal(second.PaymentId, (await order.StartPayment(buyer)).PaymentId);
 
         await fixture.Client.GetGrain<ISandboxPaymentGrain>(second.PaymentId).Complete(true, null);
