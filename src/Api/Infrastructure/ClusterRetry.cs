@@ -61,6 +61,11 @@ public static class TransientClusterErrors
                 TimeoutException or GatewayLostException => ClusterFailure.Indeterminate,
                 // The runtime gave up on the message itself (it expired waiting for placement while the cluster changed).
                 OperationCanceledException when e.Source?.StartsWith("Orleans", StringComparison.Ordinal) == true => ClusterFailure.Indeterminate,
+                // The runtime's own timeouts during a failover (placement and directory calls run in Polly pipelines);
+                // a silo sends them as "no codec" because the type is not serializable.
+                Polly.Timeout.TimeoutRejectedException => ClusterFailure.Indeterminate,
+                Orleans.Serialization.CodecNotFoundException when e.Message.Contains(typeof(Polly.Timeout.TimeoutRejectedException).FullName!, StringComparison.Ordinal)
+                    => ClusterFailure.Indeterminate,
                 _ => ClusterFailure.None,
             };
             if (failure != ClusterFailure.None) return failure;

@@ -35,6 +35,12 @@ public sealed class TransientClusterErrorsTests
         Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(
             new OperationCanceledException("Message expired before placement could complete for grain order/o-1.") { Source = "Orleans.Runtime" }));
         Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(new OperationCanceledException("The request was aborted.")));
+        // A runtime timeout during failover, as a silo sends it (seen as 500s in a silo-kill drill), and as thrown.
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(
+            new Orleans.Serialization.CodecNotFoundException("Could not find a codec for type Polly.Timeout.TimeoutRejectedException.")));
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new Polly.Timeout.TimeoutRejectedException()));
+        Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(
+            new Orleans.Serialization.CodecNotFoundException("Could not find a codec for type LiveCommerce.Contracts.Orders.OrderView.")));
     }
 
     [Fact]
