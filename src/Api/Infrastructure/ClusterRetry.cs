@@ -59,8 +59,9 @@ public static class TransientClusterErrors
                 // No answer within the response timeout, or none a grace period after a gateway went away: the call may
                 // still be running or may have run.
                 TimeoutException or GatewayLostException => ClusterFailure.Indeterminate,
-                // The runtime gave up on the message itself (it expired waiting for placement while the cluster changed).
-                OperationCanceledException when e.Source?.StartsWith("Orleans", StringComparison.Ordinal) == true => ClusterFailure.Indeterminate,
+                // The runtime gave up on the message itself ("Message expired before placement could complete", while
+                // the cluster changed). Other cancellations are not cluster failures.
+                OperationCanceledException when e.Message.StartsWith("Message expired", StringComparison.Ordinal) => ClusterFailure.Indeterminate,
                 // The runtime's own timeouts during a failover (placement and directory calls run in Polly pipelines);
                 // a silo sends them as "no codec" because the type is not serializable.
                 Polly.Timeout.TimeoutRejectedException => ClusterFailure.Indeterminate,
