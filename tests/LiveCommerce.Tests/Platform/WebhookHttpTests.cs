@@ -202,10 +202,51 @@ public sealed class WebhookHttpTests(OpenPlatformApi api) : IClassFixture<OpenPl
         Assert.Equal(HttpStatusCode.BadRequest, (await s.App.GetAsync($"/v1/apps/{s.ClientId}/webhook/deliveries?limit=5000")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await s.App.PostAsJsonAsync($"/v1/apps/{s.ClientId}/webhook/replay", new { limit = 5 })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await s.App.PostAsJsonAsync($"/v1/apps/{s.ClientId}/webhook/replay", new { eventId = "nope:1:order.paid" })).StatusCode);
+        // No refused request changed the subscription.
+        var kept = await Ok(s.App.GetAsync($"/v1/apps/{s.ClientId}/webhook"));
+        Assert.Equal(s.Receiver.Url, kept.GetProperty("url").GetString());
+        Assert.Equal(["order.paid"], kept.GetProperty("eventTypes").EnumerateArray().Select(e => e.GetString()));
         // The same subscription again issues no new secret; the unchanged config still has one.
         var same = await Ok(s.App.PutAsJsonAsync($"/v1/apps/{s.ClientId}/webhook", new { url = s.Receiver.Url, eventTypes = new[] { "order.paid" } }));
         Assert.Equal(JsonValueKind.Null, same.GetProperty("secret").ValueKind);
         Assert.True(same.GetProperty("config").GetProperty("hasSecret").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Every_webhook_route_refuses_no_token_other_apps_and_user_roles_and_changes_nothing()
+    {
+        var s = await SubscribedAsync(WebhookEventTypes.OrderPaid);
+        var other = await SubscribedAsync(WebhookEventTypes.OrderPaid);
+        var anonymous = api.CreateClient();
+        var buyer = await api.ClientAs(Id("buyer"), "buyer");
+        var streamer = await api.ClientAs(Id("streamer"), "streamer");
+        var routes = new (HttpMethod Method, string Path, object? Body)[]
+        {
+            (HttpMethod.Put, "", new { url = other.Receiver.Url, eventTypes = new[] { "order.refunded" } }),
+            (HttpMethod.Get, "", null),
+            (HttpMethod.Post, "/secret", null),
+            (HttpMethod.Get, "/deliveries", null),
+            (HttpMethod.Get, "/deliveries/x:1:order.paid/attempts", null),
+            (HttpMethod.Post, "/replay", new { from = DateTimeOffset.UtcNow.AddDays(-1), to = DateTimeOffset.UtcNow }),
+        };
+        foreach (var (method, path, body) in routes)
+            foreach (var (caller, expected) in new (HttpClient, HttpStatusCode)[]
+            {
+                (anonymous, HttpStatusCode.Unauthorized), (other.App, HttpStatusCode.Forbidden),
+                (s.Shop.Merchant, HttpStatusCode.Forbidden), (buyer, HttpStatusCode.Forbidden), (streamer, HttpStatusCode.Forbidden),
+            })
+            {
+                using var request = new HttpRequestMessage(method, $"/v1/apps/{s.ClientId}/webhook{path}") { Content = body is null ? null : JsonContent.Create(body) };
+                var response = await caller.SendAsync(request);
+                Assert.True(expected == response.StatusCode, $"{method} {path}: {(int)response.StatusCode}, expected {(int)expected}");
+            }
+
+        var kept = await Ok(s.App.GetAsync($"/v1/apps/{s.ClientId}/webhook"));
+        Assert.Equal(s.Receiver.Url, kept.GetProperty("url").GetString());
+        Assert.Equal(["order.paid"], kept.GetProperty("eventTypes").EnumerateArray().Select(e => e.GetString()));
+        await PaidOrderAsync(s.Shop, "frank"); // the secret was not rotated by anyone refused: it still verifies
+        var got = await s.Receiver.WaitForAsync(r => r.Type == WebhookEventTypes.OrderPaid);
+        new StandardWebhook(s.Secret).Verify(got.Body, got.Headers);
     }
 
     [Fact]
