@@ -158,11 +158,14 @@ public sealed partial class OrderGrain
         var refund = kind == OrderEventKind.Refunded ? S.Refunds.LastOrDefault()?.Amount ?? 0 : 0;
         var e = new OrderEvent(kind, OrderId, S.BuyerId, S.BuyerCity, S.RoomId, S.RoomCity, S.StreamerId, S.MerchantId, S.ProductId,
             S.Category, S.Quantity, S.UnitPrice, S.ListPrice, kind == OrderEventKind.Paid ? S.PaidAmount : S.Amount, refund,
-            clock.GetUtcNow(), S.PlacedAt, S.DeliveredAt is not null, S.ShippingAddress);
-        return this.PublishAsync(logger, e,
-            (EventStreams.Rooms, S.RoomId),
-            (EventStreams.Streamers, S.StreamerId),
-            (EventStreams.Merchants, S.MerchantId),
-            (EventStreams.Platform, EventStreams.PlatformShard(S.BuyerId)));
+            clock.GetUtcNow(), S.PlacedAt, S.DeliveredAt is not null);
+        // The address goes only to the merchant's stream (its order list shows it to the merchant): rooms, streamers
+        // and the platform's analytics have no use for a buyer's address, and every copy is serialized on the hot path.
+        return Task.WhenAll(
+            this.PublishAsync(logger, e with { ShippingAddress = S.ShippingAddress }, (EventStreams.Merchants, S.MerchantId)),
+            this.PublishAsync(logger, e,
+                (EventStreams.Rooms, S.RoomId),
+                (EventStreams.Streamers, S.StreamerId),
+                (EventStreams.Platform, EventStreams.PlatformShard(S.BuyerId))));
     }
 }

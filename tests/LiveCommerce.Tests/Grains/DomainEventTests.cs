@@ -49,6 +49,25 @@ public sealed class DomainEventTests(ClusterFixture fixture) : IClassFixture<Clu
     }
 
     [Fact]
+    public async Task The_buyers_address_reaches_the_merchant_stream_only()
+    {
+        var shop = new ShopScenario(fixture.Client);
+        await shop.SetUpAsync(stock: 5, livePrice: 2000);
+        var room = await SubscribeAsync(EventStreams.Rooms, shop.RoomId);
+        var streamer = await SubscribeAsync(EventStreams.Streamers, shop.StreamerId);
+        var merchant = await SubscribeAsync(EventStreams.Merchants, shop.MerchantId);
+        var buyer = (await shop.RegisterBuyersAsync(1))[0];
+
+        await shop.Room.Join(buyer);
+        await shop.PlaceAsync(buyer);
+        await shop.PayAsync(buyer);
+
+        await Eventually(() => new[] { room, streamer, merchant }.All(q => q.OfType<OrderEvent>().Count(e => e.OrderId == shop.Order(buyer, "k1").GetPrimaryKeyString()) == 2));
+        Assert.All(merchant.OfType<OrderEvent>(), e => Assert.Equal("Hangzhou", e.ShippingAddress?.City));
+        Assert.All(room.OfType<OrderEvent>().Concat(streamer.OfType<OrderEvent>()), e => Assert.Null(e.ShippingAddress));
+    }
+
+    [Fact]
     public async Task Likes_are_counted_in_memory_and_published_in_batches_not_one_event_each()
     {
         var shop = new ShopScenario(fixture.Client);
