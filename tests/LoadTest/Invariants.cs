@@ -33,7 +33,7 @@ public sealed class Invariants(Options options, Api api, World world, Action<str
         await SystemBalancesAsync(db);
     }
 
-    private void Add(string name, bool passed, string detail)
+    public void Add(string name, bool passed, string detail)
     {
         Results.Add(new Check(name, passed, detail));
         progress($"invariant {(passed ? "ok  " : "FAIL")} {name}: {detail}");
