@@ -81,7 +81,7 @@ public sealed class Invariants(Options options, Api api, World world, Action<str
     /// An admin read for the checks. The checks read every acknowledged order from one address, so they can meet the
     /// front door's per-address quota like any client: after a 429 they wait and ask again, within the quota window.
     /// </summary>
-    private async Task<Reply> VerifyAsync(string path)
+    public async Task<Reply> VerifyAsync(string path)
     {
         for (var attempt = 0; ; attempt++)
         {

@@ -62,8 +62,8 @@ public sealed class WebhookDrill : IAsyncDisposable
         if (!subscribed.Ok)
             throw new InvalidOperationException($"subscribing {_receiver.Url} failed: {subscribed.Error} {subscribed.Body}. Outside the embedded profile " +
                 "the silos must allow loopback http targets (LiveCommerce:Webhooks:AllowPrivateTargets=true; deploy/local-cluster.sh sets it).");
-        var secret = subscribed.Body.GetProperty("secret").GetString()
-            ?? throw new InvalidOperationException($"app {ClientId} already had a webhook secret: it is shown only once");
+        var secret = subscribed.Body.TryGetProperty("secret", out var issued) && issued.ValueKind == JsonValueKind.String ? issued.GetString()!
+            : throw new InvalidOperationException($"app {ClientId} already had a webhook secret: it is shown only once");
         _tally = new WebhookTally(secret);
         _receiver.Use(_tally);
         _progress($"webhooks: app {ClientId} granted by {merchants.Count} merchant(s), {Event} goes to {_receiver.Url}");
@@ -88,7 +88,7 @@ public sealed class WebhookDrill : IAsyncDisposable
     public async Task<WebhookSummary> FinishAsync(Invariants invariants)
     {
         var tally = _tally ?? throw new InvalidOperationException("the webhook drill was not set up");
-        var paid = await PaidOrdersAsync();
+        var paid = await PaidOrdersAsync(invariants);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         for (var missing = tally.CountMissing(paid.Keys); missing > 0 && clock.Elapsed < _options.WebhookWait; missing = tally.CountMissing(paid.Keys))
@@ -114,14 +114,14 @@ public sealed class WebhookDrill : IAsyncDisposable
     /// The orders the run saw paid (with when), plus those whose payment started but whose callback the buyer's poll
     /// did not see in time: read back after the run, they count when they were paid after all (a paid amount).
     /// </summary>
-    private async Task<Dictionary<string, long?>> PaidOrdersAsync()
+    private async Task<Dictionary<string, long?>> PaidOrdersAsync(Invariants reader)
     {
         var paid = _world.PaidOrders.ToDictionary(p => p.Key, p => (long?)p.Value);
         var unseen = _world.PaymentsStarted.Keys.Where(id => !paid.ContainsKey(id)).ToList();
         var late = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(unseen, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
         {
-            var order = await _api.Send("verify", HttpMethod.Get, $"/v1/orders/{id}", (_world.Admin, "admin"), record: false);
+            var order = await reader.VerifyAsync($"/v1/orders/{id}");
             if (order.Status == HttpStatusCode.OK && order.Body.GetProperty("paidAmount").GetInt64() > 0) late.Add(id);
         });
         foreach (var id in late) paid[id] = null;

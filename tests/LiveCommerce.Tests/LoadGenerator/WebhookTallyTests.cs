@@ -15,6 +15,7 @@ namespace LiveCommerce.Tests.LoadGenerator;
 public sealed class WebhookTallyTests
 {
     private static readonly string Secret = NewSecret();
+    private static readonly DateTimeOffset OccurredAt = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private static readonly long Tick = Stopwatch.Frequency / 1000; // one millisecond in Stopwatch ticks
 
     private static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -22,7 +23,8 @@ public sealed class WebhookTallyTests
     private static (string Body, HeaderDictionary Headers) Delivery(string orderId, string type = WebhookEventTypes.OrderPaid,
         string? secret = null, DateTimeOffset? sentAt = null, long sequence = 1)
     {
-        var e = new WebhookEvent($"{orderId}:{sequence}:{type}", "m1", type, orderId, sequence, DateTimeOffset.UtcNow,
+        // A fixed occurrence time: the same event gives the same body, so only what a test changes breaks a signature.
+        var e = new WebhookEvent($"{orderId}:{sequence}:{type}", "m1", type, orderId, sequence, OccurredAt,
             $$"""{"order":{"orderId":"{{orderId}}","amount":9900},"paymentId":"pay-{{orderId}}"}""");
         var body = WebhookSender.Body(e);
         var at = sentAt ?? DateTimeOffset.UtcNow;
