@@ -65,7 +65,6 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
 
         var pay = await api.Send("pay", HttpMethod.Post, $"/v1/orders/{orderId}/payments", (buyer, "buyer"), clientIp: ip);
         if (!pay.Ok) return;
-        world.PaymentsStarted[orderId] = 0;
         var status = await WaitPaidAsync(orderId, buyer, start);
         if (status != "paid") return;
         world.PaidOrders[orderId] = Stopwatch.GetTimestamp();

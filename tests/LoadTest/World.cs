@@ -19,8 +19,6 @@ public sealed class World
     public ConcurrentDictionary<string, string> AcknowledgedOrders { get; } = new();
     /// <summary>Orders the buyer's poll saw paid, with the <see cref="System.Diagnostics.Stopwatch"/> timestamp it did.</summary>
     public ConcurrentDictionary<string, long> PaidOrders { get; } = new();
-    /// <summary>Orders whose payment the front door accepted (paid or not in the end).</summary>
-    public ConcurrentDictionary<string, byte> PaymentsStarted { get; } = new();
     public ConcurrentBag<string> DuplicateAcknowledgements { get; } = [];
     private readonly ConcurrentDictionary<string, string> _keyByOrder = new();
 
