@@ -28,13 +28,14 @@ public sealed class Api(Options options, HttpClient http, Tokens tokens, Metrics
     /// <summary>
     /// Sends a request. <paramref name="start"/> is when the operation was due (open loop) or began; latency counts
     /// from there. <paramref name="expected"/> statuses count as success; others are errors unless listed as outcomes.
+    /// <paramref name="bearer"/> replaces the caller's minted token (an app's OAuth token).
     /// </summary>
     public async Task<Reply> Send(string op, HttpMethod method, string path, (string Subject, string Role) caller, object? body = null,
         string? idempotencyKey = null, string? clientIp = null, long? start = null, HttpStatusCode[]? expected = null,
-        Func<Reply, string?>? outcome = null, bool record = true)
+        Func<Reply, string?>? outcome = null, bool record = true, string? bearer = null)
     {
         var begun = start ?? Stopwatch.GetTimestamp();
-        var token = await tokens.For(caller.Subject, caller.Role);
+        var token = bearer ?? await tokens.For(caller.Subject, caller.Role);
         Reply reply;
         try
         {

@@ -58,6 +58,10 @@ public sealed class Options
     public TimeSpan? KillApiAt { get; set; }
     public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(5);
     public bool Pgbench { get; set; }
+    /// <summary>Act as an app subscribed to order.paid and check that every paid order was delivered at least once.</summary>
+    public bool Webhooks { get; set; }
+    /// <summary>How long to wait after the run for the last deliveries.</summary>
+    public TimeSpan WebhookWait { get; set; } = TimeSpan.FromSeconds(90);
     public bool Smoke { get; set; }
     public bool SkipInvariants { get; set; }
     public string ClusterDir { get; set; } = ".local/cluster";
@@ -101,6 +105,14 @@ public sealed class Options
           --kill-silo-at S          SIGKILL silo 1 S seconds into the measured run; restart it --restart-after S later
           --restart-silo-at S       graceful restart of silo 1 S seconds into the measured run (SIGTERM, wait for exit, start)
           --kill-api-at S           SIGKILL front door 1 (of `up --apis 2`); start it --restart-after S later
+          --webhooks                also act as a service provider's app: register it (admin), have each merchant grant
+                                    it `webhooks`, subscribe order.paid to a receiver served by this process on
+                                    127.0.0.1 that verifies every Standard Webhooks signature; after the run wait until
+                                    every order seen paid was delivered >= 1 time (an invariant), report duplicates,
+                                    bad signatures and pay-to-delivery p50/p99. Off by default, drills included: the
+                                    deliveries add load to the silos. Outside the embedded profile the silos need
+                                    LiveCommerce:Webhooks:AllowPrivateTargets=true (the local cluster sets it)
+          --webhook-wait S          after the run, wait at most S seconds for the last deliveries      [90]
           --pgbench                 measure pgbench simple-update at the same concurrency against the same server
           --results DIR             where result.json, report.md and chart.svg go                     [results/load]
           --skip-invariants         do not check the books at the end (not recommended)
@@ -149,6 +161,8 @@ public sealed class Options
                 case "--restart-silo-at": o.RestartSiloAt = TimeSpan.FromSeconds(D()); break;
                 case "--kill-api-at": o.KillApiAt = TimeSpan.FromSeconds(D()); break;
                 case "--pgbench": o.Pgbench = true; break;
+                case "--webhooks": o.Webhooks = true; break;
+                case "--webhook-wait": o.WebhookWait = TimeSpan.FromSeconds(D()); break;
                 case "--smoke": o.Smoke = true; break;
                 case "--skip-invariants": o.SkipInvariants = true; break;
                 case "--cluster-dir": o.ClusterDir = Next(); break;
@@ -182,6 +196,8 @@ public sealed class Options
         if (o.Scenario is not ("live-evening" or "flash-sale" or "viewers")) throw new ArgumentException("--scenario is live-evening, flash-sale or viewers");
         if (o.Subscribers is < 0 or > 200_000) throw new ArgumentException("--subscribers is between 0 and 200000");
         if (o.Mode is not ("open" or "closed")) throw new ArgumentException("--mode is open or closed");
+        if (o.Webhooks && o.Scenario == "flash-sale") throw new ArgumentException("--webhooks counts paid orders: the flash sale pays none (use live-evening or viewers)");
+        if (o.WebhookWait <= TimeSpan.Zero || o.WebhookWait > TimeSpan.FromMinutes(10)) throw new ArgumentException("--webhook-wait is between 0 and 600 seconds");
         if (o.Rate <= 0 || o.Concurrency <= 0 || o.Duration <= TimeSpan.Zero) throw new ArgumentException("--rate, --concurrency and --duration must be positive");
         return o;
     }

@@ -51,6 +51,8 @@ async Task<RunResult> RunOnceAsync(int silos)
     if (!ready.IsSuccessStatusCode) throw new InvalidOperationException($"{options.Url}/health/ready answered {(int)ready.StatusCode}: is the cluster up? (deploy/local-cluster.sh up)");
 
     if (options.Scenario == "flash-sale") await scenarios.SetUpFlashSaleAsync(); else await scenarios.SetUpLiveEveningAsync();
+    // Before the load: a merchant's grant covers only events from then on.
+    await using var hooks = options.Webhooks ? await WebhookDrill.SetUpAsync(options, api, http, world, Progress) : null;
     Progress($"set up done (run {world.Run}); load starts");
 
     using var stop = new CancellationTokenSource();
@@ -135,6 +137,8 @@ async Task<RunResult> RunOnceAsync(int silos)
     // A viewer's stock and price are never silently stale: every subscriber saw consecutive event ids.
     if (viewerLoad is not null) invariants.Results.Add(viewerLoad.Check());
     if (idleMemory is not null) invariants.Results.Add(idleMemory);
+    // After the books: deliveries went on meanwhile, so the wait is short unless some are really missing.
+    var webhooks = hooks is null ? null : await hooks.FinishAsync(invariants);
 
     var timeline = metrics.Seconds.Select(s => new SecondPoint(s.Key, s.Value.Completed("place") + s.Value.Completed("reserve"), s.Value.Completed("paid-flow"), s.Value.Errors, s.Value.PlaceP99Ms)
         { RequestErrors = s.Value.RequestErrors }).ToList();
@@ -183,7 +187,7 @@ async Task<RunResult> RunOnceAsync(int silos)
         .Select(g => new ProcessSummary(g.Key, g.Skip(1).DefaultIfEmpty(g.First()).Average(x => x.CpuPercent), g.Max(x => x.CpuPercent), g.Max(x => x.RssMb))).OrderBy(x => x.Name).ToList();
     var machine = $"{Environment.ProcessorCount} cores, {MemoryGb():F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     return new RunResult(options.Scenario, options.Mode, silos == 0 ? cluster.Processes().Count(x => x.Key.StartsWith("silo")) : silos, metrics.MeasuredSeconds,
-        operations, timeline, processes, invariants.Results, scenarios.FlashSaleResult, kill, activations, tps, durable, DateTimeOffset.UtcNow, machine, command);
+        operations, timeline, processes, invariants.Results, scenarios.FlashSaleResult, kill, activations, tps, durable, DateTimeOffset.UtcNow, machine, command) { Webhooks = webhooks };
 }
 
 static double MemoryGb()

@@ -9,7 +9,11 @@ public sealed record RunResult(
     string Scenario, string Mode, int Silos, double MeasuredSeconds, Dictionary<string, OperationSummary> Operations,
     List<SecondPoint> Timeline, List<ProcessSummary> Processes, List<Invariants.Check> Invariants,
     Scenarios.FlashResult? FlashSale, KillReport? Kill, Dictionary<string, long> ActivationsBySilo, double? PgbenchTps,
-    double? DurableOrdersPerSecond, DateTimeOffset At, string Machine, string Command);
+    double? DurableOrdersPerSecond, DateTimeOffset At, string Machine, string Command)
+{
+    /// <summary>With <c>--webhooks</c>: the order.paid deliveries the generator's receiver counted.</summary>
+    public WebhookSummary? Webhooks { get; init; }
+}
 
 public sealed record OperationSummary(long Ok, long Failed, double PerSecond, double P50, double P90, double P99, double P999, double Max,
     IReadOnlyDictionary<string, long> Errors, IReadOnlyDictionary<string, long> Outcomes);
@@ -103,6 +107,15 @@ public static class Report
                     foreach (var fc in k.Failures) md.AppendLine(CultureInfo.InvariantCulture, $"| {fc.Operation} | {fc.Kind} | {fc.Count} |");
                 }
             }
+            if (r.Webhooks is { } w)
+            {
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"Webhooks (app {w.ClientId}, order.paid to the generator's receiver): **{w.Delivered} of {w.PaidOrders} paid orders delivered at least once**, " +
+                    $"{w.Missing} missing{(w.Missing > 0 ? $" (e.g. {string.Join(", ", w.MissingExamples)})" : "")} after waiting {w.WaitedSeconds:F0} s; " +
+                    $"{w.Deliveries} deliveries, {w.Duplicates} duplicates ({w.OrdersWithSeveralEventIds} orders with more than one event id), {w.BadSignatures} bad signatures, " +
+                    $"{w.DeliveredNotSeenPaid} delivered for orders the generator did not see paid; from seeing the order paid to its first delivery: " +
+                    $"p50 {Ms(w.FirstDeliveryP50Ms)}, p99 {Ms(w.FirstDeliveryP99Ms)}.");
+            }
             md.AppendLine();
             md.AppendLine("| process | avg CPU % | max CPU % | max RSS MB |");
             md.AppendLine("|---|---|---|---|");
@@ -118,6 +131,8 @@ public static class Report
         await File.WriteAllTextAsync(path, md.ToString());
         return path;
     }
+
+    private static string Ms(double? ms) => ms is { } v ? v.ToString("F0", CultureInfo.InvariantCulture) + " ms" : "-";
 
     /// <summary>Orders per second and place p99 per second, with the kill and restart marked.</summary>
     public static string Svg(RunResult r)

@@ -67,7 +67,7 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
         if (!pay.Ok) return;
         var status = await WaitPaidAsync(orderId, buyer, start);
         if (status != "paid") return;
-        world.PaidOrders[orderId] = 1;
+        world.PaidOrders[orderId] = Stopwatch.GetTimestamp();
 
         if (Random.Shared.NextDouble() < options.RefundShare)
         {

@@ -17,7 +17,8 @@ public sealed class World
 
     /// <summary>Every order the front door acknowledged (201), once per idempotency key.</summary>
     public ConcurrentDictionary<string, string> AcknowledgedOrders { get; } = new();
-    public ConcurrentDictionary<string, byte> PaidOrders { get; } = new();
+    /// <summary>Orders the buyer's poll saw paid, with the <see cref="System.Diagnostics.Stopwatch"/> timestamp it did.</summary>
+    public ConcurrentDictionary<string, long> PaidOrders { get; } = new();
     public ConcurrentBag<string> DuplicateAcknowledgements { get; } = [];
     private readonly ConcurrentDictionary<string, string> _keyByOrder = new();
 
@@ -94,7 +95,7 @@ public sealed class World
         AcknowledgedOrders[idempotencyKey] = orderId;
     }
 
-    private static async Task<Reply> Must(Task<Reply> call)
+    public static async Task<Reply> Must(Task<Reply> call)
     {
         var reply = await call;
         if (!reply.Ok) throw new InvalidOperationException($"setup call failed: {reply.Error} {reply.Body}");
