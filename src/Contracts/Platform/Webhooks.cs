@@ -13,9 +13,24 @@ public static class WebhookEventTypes
     public const string AfterSaleOpened = "aftersale.opened";
     public const string AfterSaleClosed = "aftersale.closed";
     public const string RiskReviewDecided = "risk.review_decided";
+    /// <summary>A merchant's settlement batch moved its settled shares to the available balance.</summary>
+    public const string SettlementBatchPaid = "settlement.batch_paid";
+    /// <summary>Money left the merchant's available balance to the merchant (a payout).</summary>
+    public const string PayoutPaid = "payout.paid";
+    /// <summary>The platform's ranking (traffic distribution) configuration changed: a platform-wide event.</summary>
+    public const string RankingConfigChanged = "ranking.config_changed";
 
     public static readonly IReadOnlyList<string> All =
-        [OrderPaid, OrderShipped, OrderDelivered, OrderConfirmed, OrderRefunded, AfterSaleOpened, AfterSaleClosed, RiskReviewDecided];
+    [
+        OrderPaid, OrderShipped, OrderDelivered, OrderConfirmed, OrderRefunded, AfterSaleOpened, AfterSaleClosed, RiskReviewDecided,
+        SettlementBatchPaid, PayoutPaid, RankingConfigChanged,
+    ];
+
+    /// <summary>
+    /// The merchant id platform-wide events are logged under: every dispatcher reads it besides its granting merchants,
+    /// so one row reaches every subscribed app. '*' is not allowed in ids (<see cref="Ids"/>), so no merchant can have it.
+    /// </summary>
+    public const string PlatformMerchantId = "*platform";
 
     /// <summary>The types, known, distinct and sorted; at least one.</summary>
     public static IReadOnlyList<string> Require(IEnumerable<string>? types, string field)

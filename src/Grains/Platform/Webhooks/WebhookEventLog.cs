@@ -15,18 +15,32 @@ public sealed class WebhookEventLog
     public WebhookEventLog(IWebhookStore store, IGrainFactory grains, ILogger<WebhookEventLog> logger)
     {
         // One insert in flight; everything appended meanwhile goes in the next (no added delay when idle).
+        _grains = grains;
+        _logger = logger;
         _writes = new(async events =>
         {
             await store.AppendAsync(events);
-            foreach (var merchant in events.Select(e => e.MerchantId).Distinct())
-                _ = Poke(grains, merchant, logger);
+            Announce(events);
         }, TimeSpan.Zero);
     }
+
+    private readonly IGrainFactory _grains;
+    private readonly ILogger _logger;
 
     /// <summary>Storage round trips so far (tests and benchmarks).</summary>
     public long Batches => _writes.Flushes;
 
     public Task AppendAsync(WebhookEvent e) => _writes.AppendAsync([e]);
+
+    /// <summary>
+    /// Events are durable in the log (appended here, or in a settlement transaction): poke their merchants' dispatchers.
+    /// Platform-wide events poke no one: no grain knows every app, and each dispatcher's 1-minute reminder reads them.
+    /// </summary>
+    public void Announce(IEnumerable<WebhookEvent> events)
+    {
+        foreach (var merchant in events.Select(e => e.MerchantId).Distinct())
+            if (merchant != WebhookEventTypes.PlatformMerchantId) _ = Poke(_grains, merchant, _logger);
+    }
 
     private static async Task Poke(IGrainFactory grains, string merchantId, ILogger logger)
     {
