@@ -160,3 +160,20 @@ public interface IWebhookDispatcherGrain : IGrainWithStringKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<int> Replay(WebhookReplay replay);
 }
+
+/// <summary>
+/// Retention of the webhook log (one grain, key <c>log</c>): an hourly reminder deletes events older than the configured
+/// period (<c>LiveCommerce:Webhooks:Retention</c>, 30 days) whose deliveries are all delivered or dead, in batches.
+/// </summary>
+public interface IWebhookRetentionGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Makes sure the hourly run is scheduled (dispatchers call it); cheap after an activation's first call. Interleaves,
+    /// so a dispatcher (and the merchant's grant waiting on it) never waits behind a running purge.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task Start();
+
+    /// <summary>Deletes what is past retention now; returns the number of events deleted (tests and operators).</summary>
+    Task<int> RunOnce();
+}

@@ -209,6 +209,27 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, Microsoft.
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        // One statement: the foreign key from deliveries is checked at its end, when their rows are gone too. SKIP
+        // LOCKED lets two silos' jobs split the work instead of waiting on each other.
+        await using var command = dataSource.CreateCommand("""
+            WITH doomed AS (
+                SELECT e.event_id FROM webhook_events e
+                WHERE e.occurred_at < @before
+                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.event_id = e.event_id AND p.status = 0)
+                ORDER BY e.occurred_at LIMIT @limit
+                FOR UPDATE SKIP LOCKED),
+            attempts AS (DELETE FROM webhook_attempts a USING webhook_deliveries d, doomed
+                         WHERE d.event_id = doomed.event_id AND a.app_id = d.app_id AND a.event_id = d.event_id),
+            deliveries AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.event_id = doomed.event_id)
+            DELETE FROM webhook_events e USING doomed WHERE e.event_id = doomed.event_id
+            """);
+        command.Parameters.AddWithValue("before", before.UtcDateTime);
+        command.Parameters.AddWithValue("limit", limit);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static WebhookEvent ReadEvent(NpgsqlDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), Utc(reader.GetDateTime(5)), reader.GetString(6));
 

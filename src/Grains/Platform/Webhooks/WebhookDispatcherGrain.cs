@@ -238,5 +238,15 @@ public sealed class WebhookDispatcherGrain(
         if (await this.GetReminder(ReminderName) is null)
             await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         _reminderChecked = true;
+        try
+        {
+            // Wherever apps subscribe, the log's retention job runs too.
+            await GrainFactory.Ref<IWebhookRetentionGrain>(WebhookRetentionGrain.Key).Start();
+        }
+        catch (Exception e)
+        {
+            _reminderChecked = false; // ask again next time
+            logger.LogWarning(e, "App {AppId}: starting the webhook retention job failed", AppId);
+        }
     }
 }
