@@ -31,7 +31,8 @@ public sealed class RankingConfigGrain(
     public const int ChangesKept = 200;
     private const string OutboxReminder = "webhook-outbox";
     private bool _changing;
-    private bool _delivering;
+    // The grain is reentrant: a change's state write and the outbox reminder's must not overlap.
+    private readonly SemaphoreSlim _stateGate = new(1, 1);
 
     private RankingConfig Current => persisted.State.Current ?? RankingConfig.Default;
 
@@ -52,14 +53,31 @@ public sealed class RankingConfigGrain(
             var tradeAfter = await pool.Top(PoolKind.Trade, 10, next);
             var contentAfter = await pool.Top(PoolKind.Content, 10, next);
             var at = clock.GetUtcNow();
-            await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            persisted.State.Current = next;
-            persisted.State.Changes.Add(new RankingConfigChange(next.Version, changedBy, at, old, next, tradeBefore, tradeAfter, contentBefore, contentAfter));
-            if (persisted.State.Changes.Count > ChangesKept) persisted.State.Changes.RemoveAt(0);
-            persisted.State.WebhookOutbox.Add(RankingWebhooks.Changed(this.GetPrimaryKeyString(), old, next, at));
-            await persisted.WriteStateAsync();
-            // The change is saved: a failed append is the reminder's to retry, not the caller's problem.
-            await DeliverOutboxAsync();
+            await _stateGate.WaitAsync();
+            try
+            {
+                await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                persisted.State.Current = next;
+                persisted.State.Changes.Add(new RankingConfigChange(next.Version, changedBy, at, old, next, tradeBefore, tradeAfter, contentBefore, contentAfter));
+                if (persisted.State.Changes.Count > ChangesKept) persisted.State.Changes.RemoveAt(0);
+                persisted.State.WebhookOutbox.Add(RankingWebhooks.Changed(this.GetPrimaryKeyString(), old, next, at));
+                try
+                {
+                    await persisted.WriteStateAsync();
+                }
+                catch
+                {
+                    // Memory now holds a change (and an event) that was not saved: reload rather than deliver it.
+                    DeactivateOnIdle();
+                    throw;
+                }
+                // The change is saved: a failed append is the reminder's to retry, not the caller's problem.
+                await DeliverOutboxAsync();
+            }
+            finally
+            {
+                _stateGate.Release();
+            }
             return next;
         }
         finally
@@ -82,33 +100,40 @@ public sealed class RankingConfigGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == OutboxReminder) await DeliverOutboxAsync();
+        if (reminderName != OutboxReminder) return;
+        await _stateGate.WaitAsync();
+        try
+        {
+            await DeliverOutboxAsync();
+        }
+        finally
+        {
+            _stateGate.Release();
+        }
     }
 
-    /// <summary>Appends the owed events (idempotent by event id), empties the outbox and drops the reminder.</summary>
+    /// <summary>
+    /// With the state gate held: appends the owed events (idempotent by event id), empties the outbox and drops the
+    /// reminder. A failure leaves both for the reminder's next tick.
+    /// </summary>
     private async Task DeliverOutboxAsync()
     {
-        if (_delivering) return;
-        _delivering = true;
         try
         {
             var owed = persisted.State.WebhookOutbox.ToList();
             foreach (var e in owed) await webhookLog.AppendAsync(e);
             if (owed.Count > 0)
             {
-                persisted.State.WebhookOutbox.RemoveAll(owed.Contains);
+                persisted.State.WebhookOutbox.Clear();
                 await persisted.WriteStateAsync();
             }
-            if (persisted.State.WebhookOutbox.Count == 0 && await this.GetReminder(OutboxReminder) is { } reminder)
-                await this.UnregisterReminder(reminder);
+            if (await this.GetReminder(OutboxReminder) is { } reminder) await this.UnregisterReminder(reminder);
         }
         catch (Exception e)
         {
+            // The reminder is still registered; a fresh activation reloads the persisted outbox and retries.
             logger.LogWarning(e, "Ranking config: appending its webhook event failed; the reminder retries");
-        }
-        finally
-        {
-            _delivering = false;
+            DeactivateOnIdle();
         }
     }
 

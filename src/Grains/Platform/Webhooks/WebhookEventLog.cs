@@ -11,21 +11,20 @@ namespace LiveCommerce.Grains.Platform.Webhooks;
 public sealed class WebhookEventLog
 {
     private readonly GroupCommit<WebhookEvent> _writes;
+    private readonly IGrainFactory _grains;
+    private readonly ILogger _logger;
 
     public WebhookEventLog(IWebhookStore store, IGrainFactory grains, ILogger<WebhookEventLog> logger)
     {
-        // One insert in flight; everything appended meanwhile goes in the next (no added delay when idle).
         _grains = grains;
         _logger = logger;
+        // One insert in flight; everything appended meanwhile goes in the next (no added delay when idle).
         _writes = new(async events =>
         {
             await store.AppendAsync(events);
             Announce(events);
         }, TimeSpan.Zero);
     }
-
-    private readonly IGrainFactory _grains;
-    private readonly ILogger _logger;
 
     /// <summary>Storage round trips so far (tests and benchmarks).</summary>
     public long Batches => _writes.Flushes;
