@@ -1,8 +1,5 @@
 using LiveCommerce.Contracts.Platform;
 using LiveCommerce.Grains.Platform.Webhooks;
-using LiveCommerce.Tests.Support;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace LiveCommerce.Tests.Postgres;
 
@@ -17,20 +14,11 @@ public sealed class WebhookRetentionTests
     // Long before anything other tests log, so the shared database's other rows are never past this cut-off.
     private static readonly DateTimeOffset Cut = new(2020, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static TheoryData<string> Stores => ["memory", "postgres"];
-
-    private static async Task<(IWebhookStore Store, IAsyncDisposable? Source)> StoreAsync(string kind)
-    {
-        if (kind == "memory") return (new InMemoryWebhookStore(), null);
-        var source = NpgsqlDataSource.Create(await PostgresDatabase.RequireAsync());
-        return (new PostgresWebhookStore(source, Options.Create(new WebhookOptions { CursorSettle = TimeSpan.Zero })), source);
-    }
-
     [Theory]
-    [MemberData(nameof(Stores))]
+    [MemberData(nameof(WebhookStoreTests.Stores), MemberType = typeof(WebhookStoreTests))]
     public async Task Old_delivered_dead_and_unsubscribed_events_go_in_batches_and_pending_or_young_ones_stay(string kind)
     {
-        var (store, source) = await StoreAsync(kind);
+        var (store, source) = await WebhookStoreTests.StoreAsync(kind);
         await using var _ = source;
         var m = "rm-" + Guid.NewGuid().ToString("N")[..8];
         var app = "ra-" + Guid.NewGuid().ToString("N")[..8];
