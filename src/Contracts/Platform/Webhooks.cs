@@ -13,9 +13,24 @@ public static class WebhookEventTypes
     public const string AfterSaleOpened = "aftersale.opened";
     public const string AfterSaleClosed = "aftersale.closed";
     public const string RiskReviewDecided = "risk.review_decided";
+    /// <summary>A merchant's settlement batch moved its settled shares to the available balance.</summary>
+    public const string SettlementBatchPaid = "settlement.batch_paid";
+    /// <summary>Money left the merchant's available balance to the merchant (a payout).</summary>
+    public const string PayoutPaid = "payout.paid";
+    /// <summary>The platform's ranking (traffic distribution) configuration changed: a platform-wide event.</summary>
+    public const string RankingConfigChanged = "ranking.config_changed";
 
     public static readonly IReadOnlyList<string> All =
-        [OrderPaid, OrderShipped, OrderDelivered, OrderConfirmed, OrderRefunded, AfterSaleOpened, AfterSaleClosed, RiskReviewDecided];
+    [
+        OrderPaid, OrderShipped, OrderDelivered, OrderConfirmed, OrderRefunded, AfterSaleOpened, AfterSaleClosed, RiskReviewDecided,
+        SettlementBatchPaid, PayoutPaid, RankingConfigChanged,
+    ];
+
+    /// <summary>
+    /// The merchant id platform-wide events are logged under: every dispatcher reads it besides its granting merchants,
+    /// so one row reaches every subscribed app. '*' is not allowed in ids (<see cref="Ids"/>), so no merchant can have it.
+    /// </summary>
+    public const string PlatformMerchantId = "*platform";
 
     /// <summary>The types, known, distinct and sorted; at least one.</summary>
     public static IReadOnlyList<string> Require(IEnumerable<string>? types, string field)
@@ -144,4 +159,21 @@ public interface IWebhookDispatcherGrain : IGrainWithStringKey
     /// <summary>Makes the chosen deliveries pending again (same webhook-id, new attempts); returns how many.</summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<int> Replay(WebhookReplay replay);
+}
+
+/// <summary>
+/// Retention of the webhook log (one grain, key <c>log</c>): an hourly reminder deletes events older than the configured
+/// period (<c>LiveCommerce:Webhooks:Retention</c>, 30 days) whose deliveries are all delivered or dead, in batches.
+/// </summary>
+public interface IWebhookRetentionGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Makes sure the hourly run is scheduled (dispatchers call it); cheap after an activation's first call. Interleaves,
+    /// so a dispatcher (and the merchant's grant waiting on it) never waits behind a running purge.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task Start();
+
+    /// <summary>Deletes what is past retention now; returns the number of events deleted (tests and operators).</summary>
+    Task<int> RunOnce();
 }

@@ -452,7 +452,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
     private void Notify(OrderWebhook e, DateTimeOffset at)
     {
         var seq = ++S.WebhookSequence;
-        Enqueue(new RecordWebhookEvent(new WebhookEvent($"{orderId}:{seq}:{e.Type}", S.MerchantId, e.Type, orderId, seq, at, e.ToJson())));
+        Enqueue(new RecordWebhookEvent(e.ToEvent(S.MerchantId, orderId, seq, at)));
     }
 
     private OrderFacts Facts() => new(orderId, S.RoomId, S.ProductId, S.Quantity, S.Amount, S.PaidAmount, S.RefundedAmount, S.Status);

@@ -1,8 +1,7 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using LiveCommerce.Contracts.Events;
 using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Platform;
+using LiveCommerce.Grains.Platform.Webhooks;
 
 namespace LiveCommerce.Grains.Orders;
 
@@ -10,21 +9,8 @@ namespace LiveCommerce.Grains.Orders;
 public sealed record OrderFacts(string OrderId, string RoomId, string ProductId, int Quantity, long Amount, long PaidAmount,
     long RefundedAmount, OrderStatus Status);
 
-/// <summary>
-/// What an app learns of an order through a webhook. One subtype per event type; <see cref="Type"/> is the Standard
-/// Webhooks event type and the JSON of the concrete record is the event's <c>data</c>.
-/// </summary>
-public abstract record OrderWebhook(OrderFacts Order)
-{
-    [JsonIgnore] public abstract string Type { get; }
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, GetType(), Json);
-}
+/// <summary>What an app learns of an order through a webhook (one subtype per event type).</summary>
+public abstract record OrderWebhook(OrderFacts Order) : WebhookPayload;
 
 public sealed record OrderPaidWebhook(OrderFacts Order, string PaymentId, DateTimeOffset PaidAt, bool OnHold) : OrderWebhook(Order)
 {

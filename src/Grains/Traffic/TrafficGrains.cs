@@ -11,16 +11,28 @@ public sealed class RankingConfigState
 {
     [Id(0)] public RankingConfig? Current { get; set; }
     [Id(1)] public List<RankingConfigChange> Changes { get; set; } = [];
+    /// <summary>Webhook events written with the change that caused them, until the webhook log has them.</summary>
+    [Id(2)] public List<Contracts.Platform.WebhookEvent> WebhookOutbox { get; set; } = [];
 }
 
-/// <summary>The ranking configuration: versioned; each change is logged with the top of each pool before and after.</summary>
+/// <summary>
+/// The ranking configuration: versioned; each change is logged with the top of each pool before and after, and owes
+/// the webhook log a platform-wide <c>ranking.config_changed</c> event, kept in this grain's state (an outbox written
+/// with the change) until appended. A reminder, registered before the write, retries the append wherever the grain
+/// lands if the silo dies in between; changes are rare, so it costs a reminder write per change.
+/// </summary>
 [Reentrant]
 public sealed class RankingConfigGrain(
     [PersistentState("rankingConfig", StorageNames.Traffic)] IPersistentState<RankingConfigState> persisted,
-    [FromKeyedServices(DomainClock.Key)] TimeProvider clock) : Grain, IRankingConfigGrain
+    [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    Platform.Webhooks.WebhookEventLog webhookLog,
+    ILogger<RankingConfigGrain> logger) : Grain, IRankingConfigGrain, IRemindable
 {
     public const int ChangesKept = 200;
+    private const string OutboxReminder = "webhook-outbox";
     private bool _changing;
+    // The grain is reentrant: a change's state write and the outbox reminder's must not overlap.
+    private readonly SemaphoreSlim _stateGate = new(1, 1);
 
     private RankingConfig Current => persisted.State.Current ?? RankingConfig.Default;
 
@@ -40,10 +52,32 @@ public sealed class RankingConfigGrain(
             var contentBefore = await pool.Top(PoolKind.Content, 10, old);
             var tradeAfter = await pool.Top(PoolKind.Trade, 10, next);
             var contentAfter = await pool.Top(PoolKind.Content, 10, next);
-            persisted.State.Current = next;
-            persisted.State.Changes.Add(new RankingConfigChange(next.Version, changedBy, clock.GetUtcNow(), old, next, tradeBefore, tradeAfter, contentBefore, contentAfter));
-            if (persisted.State.Changes.Count > ChangesKept) persisted.State.Changes.RemoveAt(0);
-            await persisted.WriteStateAsync();
+            var at = clock.GetUtcNow();
+            await _stateGate.WaitAsync();
+            try
+            {
+                await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                persisted.State.Current = next;
+                persisted.State.Changes.Add(new RankingConfigChange(next.Version, changedBy, at, old, next, tradeBefore, tradeAfter, contentBefore, contentAfter));
+                if (persisted.State.Changes.Count > ChangesKept) persisted.State.Changes.RemoveAt(0);
+                persisted.State.WebhookOutbox.Add(RankingWebhooks.Changed(this.GetPrimaryKeyString(), old, next, at));
+                try
+                {
+                    await persisted.WriteStateAsync();
+                }
+                catch
+                {
+                    // Memory now holds a change (and an event) that was not saved: reload rather than deliver it.
+                    DeactivateOnIdle();
+                    throw;
+                }
+                // The change is saved: a failed append is the reminder's to retry, not the caller's problem.
+                await DeliverOutboxAsync();
+            }
+            finally
+            {
+                _stateGate.Release();
+            }
             return next;
         }
         finally
@@ -62,6 +96,45 @@ public sealed class RankingConfigGrain(
             throw DomainException.Conflict("ranking.stale", $"The configuration is at version {current.Version}, not {proposed.Version}; reload and retry.",
                 current.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return proposed == current ? null : proposed with { Version = current.Version + 1 };
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != OutboxReminder) return;
+        await _stateGate.WaitAsync();
+        try
+        {
+            await DeliverOutboxAsync();
+        }
+        finally
+        {
+            _stateGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// With the state gate held: appends the owed events (idempotent by event id), empties the outbox and drops the
+    /// reminder. A failure leaves both for the reminder's next tick.
+    /// </summary>
+    private async Task DeliverOutboxAsync()
+    {
+        try
+        {
+            var owed = persisted.State.WebhookOutbox.ToList();
+            foreach (var e in owed) await webhookLog.AppendAsync(e);
+            if (owed.Count > 0)
+            {
+                persisted.State.WebhookOutbox.Clear();
+                await persisted.WriteStateAsync();
+            }
+            if (await this.GetReminder(OutboxReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            // The reminder is still registered; a fresh activation reloads the persisted outbox and retries.
+            logger.LogWarning(e, "Ranking config: appending its webhook event failed; the reminder retries");
+            DeactivateOnIdle();
+        }
     }
 
     public Task<IReadOnlyList<RankingConfigChange>> Changes(int limit) =>

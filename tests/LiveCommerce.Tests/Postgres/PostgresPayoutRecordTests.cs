@@ -18,7 +18,7 @@ public sealed class PostgresPayoutRecordTests
         var accountId = "payout-" + Guid.NewGuid().ToString("N")[..8];
         var balances = new AccountState { Exists = true, Available = 900, PaidOut = 100, TotalCredited = 1000, CreatedAt = at };
         balances.RecentPayouts["p1"] = new PayoutRecord(at, 100);
-        await store.SaveAsync(new AccountSave(accountId, balances, [], [], [], []));
+        await store.SaveAsync(new AccountSave(accountId, balances, [], [], [], [], []));
 
         var loaded = (await store.LoadAccountAsync(accountId))!;
         Assert.Equal(new PayoutRecord(at, 100), loaded.RecentPayouts["p1"]);

@@ -95,5 +95,7 @@ public sealed class WebhookFailoverTests
             inner.AttemptsAsync(appId, eventId, limit, cancellationToken);
         public Task<int> RequeueAsync(string appId, WebhookReplay replay, DateTimeOffset now, CancellationToken cancellationToken = default) =>
             inner.RequeueAsync(appId, replay, now, cancellationToken);
+        public Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
+            inner.PurgeAsync(before, limit, cancellationToken);
     }
 }

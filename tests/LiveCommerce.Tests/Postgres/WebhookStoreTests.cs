@@ -17,7 +17,8 @@ public sealed class WebhookStoreTests
 
     public static TheoryData<string> Stores => ["memory", "postgres"];
 
-    private static async Task<(IWebhookStore Store, IAsyncDisposable? Source)> StoreAsync(string kind)
+    /// <summary>A fresh in-memory store, or one on the test database (shared with <see cref="WebhookRetentionTests"/>).</summary>
+    internal static async Task<(IWebhookStore Store, IAsyncDisposable? Source)> StoreAsync(string kind)
     {
         if (kind == "memory") return (new InMemoryWebhookStore(), null);
         var source = NpgsqlDataSource.Create(await PostgresDatabase.RequireAsync());

@@ -23,7 +23,8 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>This cluster's own provider records and ledger (shared by its silos, like a database would be).</summary>
     public InMemorySandboxStore Sandbox { get; } = new();
-    public InMemorySettlementStore Settlement { get; } = new();
+    // Its webhook events go to the log the silos read: the embedded profile's process-wide one.
+    public InMemorySettlementStore Settlement { get; } = new(LiveCommerce.Grains.Hosting.EmbeddedStores.Webhooks);
     public LiveCommerce.Grains.Rooms.InMemoryRoomStockLedger RoomStock { get; } = new();
 
     protected virtual short Silos => 2;

@@ -236,9 +236,12 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
         state.Available = checked(state.Available - amount);
         state.PaidOut = checked(state.PaidOut + amount);
         state.RecentPayouts[payoutId] = new PayoutRecord(at, amount);
-        ledger.Add(new LedgerLine($"payout:{accountId}:{payoutId}", accountId, null, "payout", -amount, at, null));
+        ledger.Add(new LedgerLine(PayoutEntryId(accountId, payoutId), accountId, null, "payout", -amount, at, null));
         return true;
     }
+
+    /// <summary>The ledger entry of a payout (its receipt).</summary>
+    public static string PayoutEntryId(string accountId, string payoutId) => $"payout:{accountId}:{payoutId}";
 
     /// <summary>The earliest settlement time among confirmed, released shares.</summary>
     public DateTimeOffset? NextSettlementAt() =>

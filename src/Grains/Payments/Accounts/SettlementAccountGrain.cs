@@ -21,6 +21,7 @@ public sealed class SettlementAccountGrain(
     BusinessCalendar calendar,
     IOptions<SettlementOptions> settlementOptions,
     [FromKeyedServices(DomainClock.Key)] TimeProvider clock,
+    Platform.Webhooks.WebhookEventLog webhookLog,
     ILogger<SettlementAccountGrain> logger) : Grain, ISettlementAccountGrain, IRemindable
 {
     private const string DailyRun = "daily-settlement";
@@ -32,6 +33,8 @@ public sealed class SettlementAccountGrain(
     private CoalescingWriter _writer = null!;
     private List<LedgerLine> _unflushedLines = [];
     private List<SettlementBatch> _unflushedBatches = [];
+    // Webhook events of the unflushed batches and payouts: saved in the same transaction as them.
+    private List<Contracts.Platform.WebhookEvent> _unflushedEvents = [];
     // Postings applied by this activation, so a concurrent retry is recognised before its ledger line is flushed.
     private readonly HashSet<string> _recentPostings = [];
     private readonly Queue<string> _recentOrder = new();
@@ -116,7 +119,12 @@ public sealed class SettlementAccountGrain(
     {
         Ids.Require(payoutId, "payoutId");
         if (!_state.Exists) throw DomainException.NotFound("account", AccountId);
-        if (_book.Payout(payoutId, amount, clock.GetUtcNow(), _unflushedLines)) await _writer.WriteAsync();
+        var now = clock.GetUtcNow();
+        if (_book.Payout(payoutId, amount, now, _unflushedLines))
+        {
+            _unflushedEvents.Add(SettlementWebhooks.PayoutPaid(AccountId, payoutId, amount, _state, now));
+            await _writer.WriteAsync();
+        }
         return _book.Balance();
     }
 
@@ -158,6 +166,7 @@ public sealed class SettlementAccountGrain(
         var batch = _book.Settle(cutoff, _unflushedLines);
         if (batch is null) return null;
         _unflushedBatches.Add(batch);
+        _unflushedEvents.Add(SettlementWebhooks.BatchPaid(batch, _state.CycleDays, _state.BatchSequence));
         foreach (var line in batch.Lines) _toNotify.Add((line.OrderId, batch.BatchId, batch.CreatedAt));
         return batch;
     }
@@ -188,8 +197,10 @@ public sealed class SettlementAccountGrain(
     {
         var lines = _unflushedLines;
         var batches = _unflushedBatches;
+        var events = _unflushedEvents;
         _unflushedLines = [];
         _unflushedBatches = [];
+        _unflushedEvents = [];
         if (_state.CreatedAt == default) _state.CreatedAt = clock.GetUtcNow();
         var changed = new List<OpenShare>();
         var closed = new List<string>();
@@ -200,7 +211,8 @@ public sealed class SettlementAccountGrain(
         }
         _state.Changed.Clear();
         // Balances, open shares and ledger lines in one transaction: they cannot disagree after a crash.
-        await ledger.SaveAsync(new AccountSave(AccountId, _state.CopyBalances(), changed, closed, lines, batches));
+        await ledger.SaveAsync(new AccountSave(AccountId, _state.CopyBalances(), changed, closed, lines, batches, events));
+        if (events.Count > 0) webhookLog.Announce(events);
     }
 
     private void OnFlushFailed(Exception e)

@@ -51,11 +51,16 @@ public interface ISettlementStore
 /// <summary>A ledger line's place in a walk (its order, if the walk is by order; its time; its entry id).</summary>
 public sealed record LinePosition(string? OrderId, DateTimeOffset At, string EntryId);
 
-/// <summary>What one flush of an account writes: its balances, the shares that changed (or closed), new ledger lines and batches.</summary>
+/// <summary>
+/// What one flush of an account writes: its balances, the shares that changed (or closed), new ledger lines and
+/// batches, and the webhook events those caused (into the webhook log, in the same transaction; an event id already
+/// logged is skipped, so a retried save appends nothing twice).
+/// </summary>
 public sealed record AccountSave(
     string AccountId,
     AccountState Balances,
     IReadOnlyList<OpenShare> ChangedShares,
     IReadOnlyList<string> ClosedShares,
     IReadOnlyList<LedgerLine> Lines,
-    IReadOnlyList<SettlementBatch> Batches);
+    IReadOnlyList<SettlementBatch> Batches,
+    IReadOnlyList<LiveCommerce.Contracts.Platform.WebhookEvent> Events);

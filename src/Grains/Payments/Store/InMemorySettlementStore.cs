@@ -8,7 +8,7 @@ namespace LiveCommerce.Grains.Payments.Store;
 /// The embedded profile's settlement store: process memory, shared by every silo in the process (an in-process test
 /// cluster has several), and gone when the process stops, like the rest of the embedded profile's storage.
 /// </summary>
-public sealed class InMemorySettlementStore : ISettlementStore
+public sealed class InMemorySettlementStore(Platform.Webhooks.IWebhookStore webhooks) : ISettlementStore
 {
     private readonly ConcurrentDictionary<string, (AccountState Balances, Dictionary<string, OpenShare> Open)> _accounts = new();
     private readonly ConcurrentDictionary<string, LedgerLine> _lines = new();
@@ -25,7 +25,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         }
     }
 
-    public Task SaveAsync(AccountSave save, CancellationToken cancellationToken = default)
+    public async Task SaveAsync(AccountSave save, CancellationToken cancellationToken = default)
     {
         var entry = _accounts.GetOrAdd(save.AccountId, _ => (new AccountState(), new Dictionary<string, OpenShare>()));
         lock (entry.Open)
@@ -36,7 +36,8 @@ public sealed class InMemorySettlementStore : ISettlementStore
             foreach (var share in save.ChangedShares) entry.Open[share.OrderId] = share.Copy();
             _accounts[save.AccountId] = (save.Balances.CopyBalances(), entry.Open);
         }
-        return Task.CompletedTask;
+        // The webhook log is process memory too: nothing between these writes can fail, so they stand or fall together.
+        await webhooks.AppendAsync(save.Events, cancellationToken);
     }
 
     public Task<bool> ContainsEntryAsync(string entryId, CancellationToken cancellationToken = default) =>

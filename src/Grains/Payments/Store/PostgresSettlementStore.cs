@@ -180,6 +180,13 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
             lineCommand.Parameters.Add(Array("amounts", NpgsqlDbType.Bigint, settled.Lines.Select(l => (object?)l.Amount)));
             batch.BatchCommands.Add(lineCommand);
         }
+        if (save.Events.Count > 0)
+        {
+            // The webhook events this change caused commit with it: a silo dying after the commit still delivers them.
+            var events = new NpgsqlBatchCommand(Platform.Webhooks.PostgresWebhookStore.AppendSql);
+            Platform.Webhooks.PostgresWebhookStore.AddAppendParameters(events.Parameters, save.Events);
+            batch.BatchCommands.Add(events);
+        }
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

@@ -15,23 +15,34 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, Microsoft.
 
     private const string EventColumns = "e.event_id, e.merchant_id, e.type, e.resource_id, e.resource_seq, e.occurred_at, e.payload::text";
 
+    /// <summary>
+    /// Appends events in one multi-row insert; an event id already logged inserts nothing. Settlement saves put the same
+    /// statement into their own transaction (<see cref="AddAppendParameters"/>), so their events commit with the change.
+    /// </summary>
+    public const string AppendSql = """
+        INSERT INTO webhook_events (event_id, merchant_id, type, resource_id, resource_seq, occurred_at, payload)
+        SELECT id, m, t, r, s, o, p::jsonb FROM unnest(@ids, @ms, @ts, @rs, @ss, @os, @ps) AS x(id, m, t, r, s, o, p)
+        ON CONFLICT (event_id) DO NOTHING
+        """;
+
+    public static void AddAppendParameters(NpgsqlParameterCollection parameters, IReadOnlyList<WebhookEvent> events)
+    {
+        // Ordered by event id so concurrent inserts lock the same keys in the same order.
+        var sorted = events.DistinctBy(e => e.EventId).OrderBy(e => e.EventId, StringComparer.Ordinal).ToList();
+        parameters.Add(Text("ids", sorted.Select(e => e.EventId)));
+        parameters.Add(Text("ms", sorted.Select(e => e.MerchantId)));
+        parameters.Add(Text("ts", sorted.Select(e => e.Type)));
+        parameters.Add(Text("rs", sorted.Select(e => e.ResourceId)));
+        parameters.Add(new NpgsqlParameter<long[]>("ss", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = sorted.Select(e => e.ResourceSeq).ToArray() });
+        parameters.Add(new NpgsqlParameter<DateTime[]>("os", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = sorted.Select(e => e.OccurredAt.UtcDateTime).ToArray() });
+        parameters.Add(Text("ps", sorted.Select(e => e.Payload)));
+    }
+
     public async Task AppendAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0) return;
-        // One multi-row insert per batch; ordered by event id so concurrent batches lock the same keys in the same order.
-        var sorted = events.DistinctBy(e => e.EventId).OrderBy(e => e.EventId, StringComparer.Ordinal).ToList();
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO webhook_events (event_id, merchant_id, type, resource_id, resource_seq, occurred_at, payload)
-            SELECT id, m, t, r, s, o, p::jsonb FROM unnest(@ids, @ms, @ts, @rs, @ss, @os, @ps) AS x(id, m, t, r, s, o, p)
-            ON CONFLICT (event_id) DO NOTHING
-            """);
-        command.Parameters.Add(Text("ids", sorted.Select(e => e.EventId)));
-        command.Parameters.Add(Text("ms", sorted.Select(e => e.MerchantId)));
-        command.Parameters.Add(Text("ts", sorted.Select(e => e.Type)));
-        command.Parameters.Add(Text("rs", sorted.Select(e => e.ResourceId)));
-        command.Parameters.Add(new NpgsqlParameter<long[]>("ss", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = sorted.Select(e => e.ResourceSeq).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("os", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = sorted.Select(e => e.OccurredAt.UtcDateTime).ToArray() });
-        command.Parameters.Add(Text("ps", sorted.Select(e => e.Payload)));
+        await using var command = dataSource.CreateCommand(AppendSql);
+        AddAppendParameters(command.Parameters, events);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -195,6 +206,27 @@ public sealed class PostgresWebhookStore(NpgsqlDataSource dataSource, Microsoft.
         command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)replay.From?.UtcDateTime ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)replay.To?.UtcDateTime ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", replay.Limit);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        // One statement: the foreign key from deliveries is checked at its end, when their rows are gone too. SKIP
+        // LOCKED lets two silos' jobs split the work instead of waiting on each other.
+        await using var command = dataSource.CreateCommand("""
+            WITH doomed AS (
+                SELECT e.event_id FROM webhook_events e
+                WHERE e.occurred_at < @before
+                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.event_id = e.event_id AND p.status = 0)
+                ORDER BY e.occurred_at LIMIT @limit
+                FOR UPDATE SKIP LOCKED),
+            attempts AS (DELETE FROM webhook_attempts a USING webhook_deliveries d, doomed
+                         WHERE d.event_id = doomed.event_id AND a.app_id = d.app_id AND a.event_id = d.event_id),
+            deliveries AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.event_id = doomed.event_id)
+            DELETE FROM webhook_events e USING doomed WHERE e.event_id = doomed.event_id
+            """);
+        command.Parameters.AddWithValue("before", before.UtcDateTime);
+        command.Parameters.AddWithValue("limit", limit);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -151,10 +151,12 @@ public sealed class WebhookDispatcherGrain(
     private async Task PullAsync(WebhookTarget target)
     {
         if (S.Merchants.Count == 0) return;
+        // Platform-wide events (logged once under the pseudo-merchant) reach an app from its first grant on.
+        var sources = S.Merchants.Keys.Append(WebhookEventTypes.PlatformMerchantId).ToList();
         while (true)
         {
-            var events = await store.ReadAsync(S.Merchants.Keys, target.EventTypes, S.Cursor, _options.BatchSize);
-            var wanted = events.Where(e => S.Merchants.TryGetValue(e.Event.MerchantId, out var since) && e.Event.OccurredAt >= since).ToList();
+            var events = await store.ReadAsync(sources, target.EventTypes, S.Cursor, _options.BatchSize);
+            var wanted = events.Where(e => GrantedSince(e.Event.MerchantId) is { } since && e.Event.OccurredAt >= since).ToList();
             await store.EnqueueAsync(AppId, wanted, clock.GetUtcNow());
             var settled = events.TakeWhile(e => e.Settled).LastOrDefault();
             if (settled is null || settled.Position <= S.Cursor) return;
@@ -166,13 +168,19 @@ public sealed class WebhookDispatcherGrain(
 
     private const string WebhookRevoked = "the merchant no longer grants this app webhooks";
 
+    /// <summary>Since when the app may receive the merchant's events: a platform-wide event, while any merchant grants it.</summary>
+    private DateTimeOffset? GrantedSince(string merchantId) =>
+        merchantId == WebhookEventTypes.PlatformMerchantId
+            ? S.Merchants.Count == 0 ? null : S.Merchants.Values.Min()
+            : S.Merchants.TryGetValue(merchantId, out var since) ? since : null;
+
     private async Task<List<AttemptResult>> SendAllAsync(WebhookTarget target, IReadOnlyList<DueDelivery> due)
     {
         var policy = _options.RetryPolicy();
         using var slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrency));
         var results = await Task.WhenAll(due.Select(async d =>
         {
-            if (!S.Merchants.ContainsKey(d.Event.MerchantId))
+            if (GrantedSince(d.Event.MerchantId) is null)
                 return new AttemptResult(d.Event.EventId, d.Attempts + 1, clock.GetUtcNow(), null, WebhookRevoked, 0, WebhookDeliveryStatus.Dead, null);
             await slots.WaitAsync();
             try
@@ -230,5 +238,15 @@ public sealed class WebhookDispatcherGrain(
         if (await this.GetReminder(ReminderName) is null)
             await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         _reminderChecked = true;
+        try
+        {
+            // Wherever apps subscribe, the log's retention job runs too.
+            await GrainFactory.Ref<IWebhookRetentionGrain>(WebhookRetentionGrain.Key).Start();
+        }
+        catch (Exception e)
+        {
+            _reminderChecked = false; // ask again next time
+            logger.LogWarning(e, "App {AppId}: starting the webhook retention job failed", AppId);
+        }
     }
 }

@@ -11,15 +11,18 @@ namespace LiveCommerce.Grains.Platform.Webhooks;
 public sealed class WebhookEventLog
 {
     private readonly GroupCommit<WebhookEvent> _writes;
+    private readonly IGrainFactory _grains;
+    private readonly ILogger _logger;
 
     public WebhookEventLog(IWebhookStore store, IGrainFactory grains, ILogger<WebhookEventLog> logger)
     {
+        _grains = grains;
+        _logger = logger;
         // One insert in flight; everything appended meanwhile goes in the next (no added delay when idle).
         _writes = new(async events =>
         {
             await store.AppendAsync(events);
-            foreach (var merchant in events.Select(e => e.MerchantId).Distinct())
-                _ = Poke(grains, merchant, logger);
+            Announce(events);
         }, TimeSpan.Zero);
     }
 
@@ -27,6 +30,16 @@ public sealed class WebhookEventLog
     public long Batches => _writes.Flushes;
 
     public Task AppendAsync(WebhookEvent e) => _writes.AppendAsync([e]);
+
+    /// <summary>
+    /// Events are durable in the log (appended here, or in a settlement transaction): poke their merchants' dispatchers.
+    /// Platform-wide events poke no one: no grain knows every app, and each dispatcher's 1-minute reminder reads them.
+    /// </summary>
+    public void Announce(IEnumerable<WebhookEvent> events)
+    {
+        foreach (var merchant in events.Select(e => e.MerchantId).Distinct())
+            if (merchant != WebhookEventTypes.PlatformMerchantId) _ = Poke(_grains, merchant, _logger);
+    }
 
     private static async Task Poke(IGrainFactory grains, string merchantId, ILogger logger)
     {

@@ -35,6 +35,15 @@ public sealed class WebhookOptions
     /// </summary>
     public TimeSpan CursorSettle { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Events that occurred longer ago than this leave the log with their deliveries and attempts, once no delivery of
+    /// them is pending (delivered, dead, or never subscribed); replays cannot reach them after that.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Events deleted per statement by the retention job (it runs batches until a short one, at most 20 an hour).</summary>
+    public int RetentionBatchSize { get; set; } = 1000;
+
     public static readonly IReadOnlyList<TimeSpan> DefaultSchedule =
     [
         TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30),

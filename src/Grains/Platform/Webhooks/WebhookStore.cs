@@ -52,6 +52,12 @@ public interface IWebhookStore
 
     /// <summary>Makes the chosen deliveries pending and due at <paramref name="now"/>, restarting their back-off; returns how many.</summary>
     Task<int> RequeueAsync(string appId, WebhookReplay replay, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: deletes up to <paramref name="limit"/> of the oldest events that occurred before <paramref name="before"/>
+    /// and have no pending delivery, with all their deliveries and attempts; returns how many events.
+    /// </summary>
+    Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default);
 }
 
 public sealed class InMemoryWebhookStore : IWebhookStore
@@ -76,7 +82,9 @@ public sealed class InMemoryWebhookStore : IWebhookStore
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LoggedEvent> _byId = [];
+    // Ascending positions; retention removes events, so a position is not an index.
     private readonly List<LoggedEvent> _log = [];
+    private long _head;
     private readonly Dictionary<string, SortedDictionary<long, Delivery>> _deliveries = [];
 
     public Task AppendAsync(IReadOnlyList<WebhookEvent> events, CancellationToken cancellationToken = default)
@@ -86,7 +94,7 @@ public sealed class InMemoryWebhookStore : IWebhookStore
             foreach (var e in events)
             {
                 if (_byId.ContainsKey(e.EventId)) continue;
-                var logged = new LoggedEvent(e, _log.Count + 1, Settled: true);
+                var logged = new LoggedEvent(e, ++_head, Settled: true);
                 _log.Add(logged);
                 _byId[e.EventId] = logged;
             }
@@ -96,7 +104,7 @@ public sealed class InMemoryWebhookStore : IWebhookStore
 
     public Task<long> HeadAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate) return Task.FromResult((long)_log.Count);
+        lock (_gate) return Task.FromResult(_head);
     }
 
     public Task<IReadOnlyList<LoggedEvent>> ReadAsync(IReadOnlyCollection<string> merchantIds, IReadOnlyCollection<string> types, long after, int limit,
@@ -104,9 +112,37 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     {
         lock (_gate)
         {
-            IReadOnlyList<LoggedEvent> page = _log.Skip((int)Math.Min(after, int.MaxValue))
+            IReadOnlyList<LoggedEvent> page = _log.Skip(FirstAfter(after))
                 .Where(l => merchantIds.Contains(l.Event.MerchantId) && types.Contains(l.Event.Type)).Take(limit).ToList();
             return Task.FromResult(page);
+        }
+    }
+
+    /// <summary>The index of the first event with a position after <paramref name="after"/> (binary search).</summary>
+    private int FirstAfter(long after)
+    {
+        int lo = 0, hi = _log.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_log[mid].Position <= after) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    public Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var pending = _deliveries.Values.SelectMany(d => d.Values).Where(d => d.Status == WebhookDeliveryStatus.Pending)
+                .Select(d => d.Logged.Position).ToHashSet();
+            var doomed = _log.Where(l => l.Event.OccurredAt < before && !pending.Contains(l.Position)).Take(limit).Select(l => l.Position).ToHashSet();
+            if (doomed.Count == 0) return Task.FromResult(0);
+            foreach (var l in _log.Where(l => doomed.Contains(l.Position))) _byId.Remove(l.Event.EventId);
+            _log.RemoveAll(l => doomed.Contains(l.Position));
+            foreach (var app in _deliveries.Values)
+                foreach (var position in doomed) app.Remove(position);
+            return Task.FromResult(doomed.Count);
         }
     }
 
