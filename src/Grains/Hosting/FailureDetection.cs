@@ -15,6 +15,8 @@ public static class FailureDetection
     public const string MembershipSection = "LiveCommerce:Membership";
     public const string ClientSection = "LiveCommerce:Api:Cluster";
     public const string ShutdownTimeoutSetting = "LiveCommerce:Silo:ShutdownTimeout";
+    public const string SiloResponseTimeoutSetting = "LiveCommerce:Silo:ResponseTimeout";
+    public static readonly TimeSpan DefaultSiloResponseTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Our membership defaults; configuration overrides any of them.</summary>
     public static void ApplyDefaults(ClusterMembershipOptions o)
@@ -42,6 +44,12 @@ public static class FailureDetection
             if (tuned) ApplyDefaults(o);
             configuration.GetSection(MembershipSection).Bind(o);
         });
+        // Silo-to-silo calls give up sooner than Orleans' 30 s: a request lost while a silo stops gracefully (a message
+        // addressed to an activation that was deactivating, dropped when the stopping silo's messaging shut down; seen
+        // in the rolling-restart drill) otherwise holds its caller's turn, and every request queued behind it, for 30 s.
+        // Front doors keep their own, longer timeout, so a timed-out inner call comes back to them in time to be retried.
+        if (tuned) silo.Services.AddOptions<SiloMessagingOptions>().Configure<IConfiguration>((o, configuration) =>
+            o.ResponseTimeout = configuration.GetValue(SiloResponseTimeoutSetting, DefaultSiloResponseTimeout));
         // How long SIGTERM leaves the silo to stop gracefully (the host's default is 30 s). The embedded profile's host is
         // the front door, which sets its own.
         if (tuned) silo.Services.AddOptions<HostOptions>().Configure<IConfiguration>((o, configuration) =>
