@@ -157,7 +157,21 @@ public sealed class GatewayLossSignal
     /// throws <see cref="GatewayLostException"/> and leaves it to finish unobserved. Only for requests that may repeat:
     /// the abandoned attempt may still take effect.
     /// </summary>
-    public async Task<T> GuardAsync<T>(Func<Task<T>> start, TimeSpan grace)
+    public async Task<T> GuardAsync<T>(Func<Task<T>> start, TimeSpan grace, CancellationToken requestAborted = default)
+    {
+        try
+        {
+            return await GuardCoreAsync(start, grace);
+        }
+        catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
+        {
+            // Not the caller's cancellation: Orleans cancels a call whose gateway connection closed under it (a 500 in
+            // a silo-kill drill). The call may have run: an undecided cluster failure, like a give-up after a loss.
+            throw new GatewayLostException();
+        }
+    }
+
+    private async Task<T> GuardCoreAsync<T>(Func<Task<T>> start, TimeSpan grace)
     {
         var loss = NextLoss;
         var attempt = start();
@@ -166,9 +180,10 @@ public sealed class GatewayLossSignal
         {
             return await attempt.WaitAsync(loss);
         }
-        catch (OperationCanceledException) when (loss.IsCancellationRequested && !attempt.IsCompleted)
+        catch (OperationCanceledException) when (loss.IsCancellationRequested)
         {
-            // A gateway went away: give the attempt its grace period below.
+            // A gateway went away: give the attempt its grace period below (which returns at once if it has just
+            // finished: the loss and its answer can race).
         }
         try
         {
@@ -214,7 +229,8 @@ public sealed class ClusterRetryFilter(ResiliencePipelineProvider<string> pipeli
                 ctx.Properties.Set(Attempted, true);
                 // Only a request that may run twice is given up on while it may still be running.
                 if (TransientClusterErrors.SafetyOf(state.Context.HttpContext) != RetrySafety.Idempotent) return await state.Next(state.Context);
-                return await state.GatewayLoss.GuardAsync(() => state.Next(state.Context).AsTask(), state.Grace);
+                return await state.GatewayLoss.GuardAsync(() => state.Next(state.Context).AsTask(), state.Grace,
+                    state.Context.HttpContext.RequestAborted);
             }, resilience, state);
         }
         finally

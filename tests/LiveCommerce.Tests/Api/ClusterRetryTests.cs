@@ -261,6 +261,40 @@ public sealed class GatewayLossSignalTests
     }
 
     [Fact]
+    public async Task An_attempt_cancelled_under_the_caller_is_an_undecided_cluster_failure_unless_the_caller_went_away()
+    {
+        var signal = new GatewayLossSignal();
+        // Orleans cancels a call whose gateway connection closed: seen as a 500 in a silo-kill drill.
+        var cancelled = new TaskCompletionSource<int>();
+        var guarded = signal.GuardAsync(() => cancelled.Task, TimeSpan.FromSeconds(30));
+        cancelled.SetCanceled();
+        var error = await Assert.ThrowsAsync<GatewayLostException>(() => guarded.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(error));
+
+        // The caller's own cancellation stays what it is.
+        using var aborted = new CancellationTokenSource();
+        aborted.Cancel();
+        var mine = new TaskCompletionSource<int>();
+        mine.SetCanceled(aborted.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => signal.GuardAsync(() => mine.Task, TimeSpan.FromSeconds(30), aborted.Token));
+    }
+
+    [Fact]
+    public async Task An_answer_that_races_the_loss_is_kept()
+    {
+        var signal = new GatewayLossSignal();
+        for (var i = 0; i < 200; i++)
+        {
+            var answer = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var guarded = signal.GuardAsync(() => answer.Task, TimeSpan.FromSeconds(30));
+            var loss = Task.Run(() => signal.OnGatewayCountChanged(1, 2));
+            answer.SetResult(i);
+            await loss;
+            Assert.Equal(i, await guarded.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+    }
+
+    [Fact]
     public async Task A_zero_grace_turns_the_early_give_up_off()
     {
         var signal = new GatewayLossSignal();
