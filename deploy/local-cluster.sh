@@ -94,9 +94,10 @@ common_env() {
   export LiveCommerce__Payments__Sandbox__CallbackUrl="http://127.0.0.1:$(cat "$state/api.port" 2>/dev/null || echo 5080)/v1/payments/callbacks/sandbox"
   # The load generator stands in for a load balancer on this machine: it may say who the client is.
   export LiveCommerce__Api__TrustedProxies__0=127.0.0.1
-  # Webhooks may target http on loopback: this cluster is a loopback test cluster (every process listens on 127.0.0.1),
-  # and the load generator's --webhooks receiver listens on 127.0.0.1. Never set this for a reachable deployment (SSRF).
-  export LiveCommerce__Webhooks__AllowPrivateTargets="${LC_WEBHOOKS_ALLOW_PRIVATE:-true}"
+  # LC_WEBHOOKS_ALLOW_PRIVATE=true lets webhooks target http on loopback and private addresses, which the load
+  # generator's --webhooks receiver (127.0.0.1) needs. Off by default: it lifts the whole SSRF guard (private ranges,
+  # link-local metadata addresses), so only for a cluster on a machine with nothing else to reach.
+  export LiveCommerce__Webhooks__AllowPrivateTargets="${LC_WEBHOOKS_ALLOW_PRIVATE:-false}"
   export LiveCommerce__Dashboard="${LC_DASHBOARD:-true}"
   export DOTNET_gcServer="${LC_GC_SERVER:-1}"
 }

@@ -163,7 +163,7 @@ public sealed class GatewayLossSignal
         {
             return await GuardCoreAsync(start, grace);
         }
-        catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (grace > TimeSpan.Zero && !requestAborted.IsCancellationRequested)
         {
             // Not the caller's cancellation: Orleans cancels a call whose gateway connection closed under it (a 500 in
             // a silo-kill drill). The call may have run: an undecided cluster failure, like a give-up after a loss.

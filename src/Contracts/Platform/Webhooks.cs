@@ -32,6 +32,17 @@ public static class WebhookEventTypes
     /// </summary>
     public const string PlatformMerchantId = "*platform";
 
+    /// <summary>
+    /// The scope (besides <c>webhooks</c>) a merchant must have granted the app for it to receive events of this type:
+    /// the scope its REST counterpart requires, so a webhook never tells an app what the API would refuse it. Null: none.
+    /// </summary>
+    public static string? RequiredScope(string type) => type switch
+    {
+        SettlementBatchPaid or PayoutPaid => AppScopes.SettlementRead,
+        RankingConfigChanged => null,
+        _ => AppScopes.OrdersRead, // order, after-sale and risk review events describe the merchant's orders
+    };
+
     /// <summary>The types, known, distinct and sorted; at least one.</summary>
     public static IReadOnlyList<string> Require(IEnumerable<string>? types, string field)
     {
@@ -136,8 +147,10 @@ public interface IWebhookDispatcherGrain : IGrainWithStringKey
     [Orleans.Concurrency.OneWay, Orleans.Concurrency.AlwaysInterleave]
     Task Poke();
 
-    /// <summary>The merchant granted (or no longer grants) this app the <c>webhooks</c> scope.</summary>
-    Task SetMerchantGrant(string merchantId, bool granted);
+    /// <summary>The scopes the merchant grants this app now (none, or without <c>webhooks</c>: no deliveries of its events).</summary>
+    // Queued behind a delivery round (up to ~15 s with a slow receiver): longer than the silos' 10 s call timeout.
+    [ResponseTimeout("00:00:30")]
+    Task SetMerchantGrant(string merchantId, IReadOnlyList<string> scopes);
 
     /// <summary>
     /// The app's subscription changed: make sure the 1-minute reminder runs and deliver what is due. Interleaves (it

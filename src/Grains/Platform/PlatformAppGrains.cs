@@ -160,17 +160,18 @@ public sealed class MerchantAppGrantsGrain(
         if (grants.TryGetValue(clientId, out var existing) && existing.Scopes.SequenceEqual(wanted))
         {
             // A retry after the dispatcher call failed: repeat it (idempotent there).
-            await Dispatcher(clientId).SetMerchantGrant(MerchantId, existing.Scopes.Contains(AppScopes.Webhooks));
+            await Dispatcher(clientId).SetMerchantGrant(MerchantId, existing.Scopes);
             return View(clientId, existing);
         }
         if (existing is null && grants.Count >= MaxGrants)
             throw DomainException.Conflict("grants.limit", $"A merchant can grant at most {MaxGrants} apps.");
         var record = new AppGrantRecord { Scopes = [.. wanted], GrantedAt = clock.GetUtcNow() };
-        // Narrowing away webhooks stops deliveries before the grant says so; widening starts them after.
-        if (!wanted.Contains(AppScopes.Webhooks)) await Dispatcher(clientId).SetMerchantGrant(MerchantId, false);
+        // Narrowing stops deliveries before the grant says so (the scopes kept from before); widening starts them after.
+        var kept = existing?.Scopes.Intersect(wanted).ToList() ?? [];
+        if (existing is not null && kept.Count < existing.Scopes.Count) await Dispatcher(clientId).SetMerchantGrant(MerchantId, kept);
         grants[clientId] = record;
         await state.WriteStateAsync();
-        if (wanted.Contains(AppScopes.Webhooks)) await Dispatcher(clientId).SetMerchantGrant(MerchantId, true);
+        await Dispatcher(clientId).SetMerchantGrant(MerchantId, wanted);
         return View(clientId, record);
     }
 
@@ -178,7 +179,7 @@ public sealed class MerchantAppGrantsGrain(
     {
         Ids.Require(clientId, "clientId");
         // Deliveries stop first; a retried revoke (the write failed) repeats the call harmlessly.
-        await Dispatcher(clientId).SetMerchantGrant(MerchantId, false);
+        await Dispatcher(clientId).SetMerchantGrant(MerchantId, []);
         if (!state.State.Grants.Remove(clientId)) return false;
         await state.WriteStateAsync();
         return true;

@@ -67,8 +67,10 @@ public sealed class RankingConfigGrain(
                 }
                 catch
                 {
-                    // Memory now holds a change (and an event) that was not saved: reload rather than deliver it.
-                    DeactivateOnIdle();
+                    // Memory now holds a change (and an event) that was not saved: reload it (still under the gate, so
+                    // no read, reminder or change sees it), and if even that fails, drop the activation.
+                    try { await persisted.ReadStateAsync(); }
+                    catch { DeactivateOnIdle(); }
                     throw;
                 }
                 // The change is saved: a failed append is the reminder's to retry, not the caller's problem.

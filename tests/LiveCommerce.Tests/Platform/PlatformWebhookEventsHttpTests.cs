@@ -74,7 +74,9 @@ public sealed class PlatformWebhookEventsHttpTests(OpenPlatformApi api) : IClass
     {
         var shop = await OpenAsync(api, stock: 20, livePrice: 5000);
         var m = shop.MerchantId;
-        var money = await AppAsync(shop, Hooks, WebhookEventTypes.SettlementBatchPaid, WebhookEventTypes.PayoutPaid);
+        var money = await AppAsync(shop, [.. Hooks, AppScopes.SettlementRead], WebhookEventTypes.SettlementBatchPaid, WebhookEventTypes.PayoutPaid);
+        // Granted webhooks and orders.read, not settlement.read: the API refuses it the account's statements, so no money events either.
+        var unscoped = await AppAsync(shop, Hooks, WebhookEventTypes.SettlementBatchPaid, WebhookEventTypes.PayoutPaid);
         var ordersOnly = await AppAsync(shop, Hooks, WebhookEventTypes.OrderPaid);
         // Subscribed to the money events by an admin, but the merchant granted it no webhooks.
         var ungranted = await AppAsync(shop, [AppScopes.OrdersRead], WebhookEventTypes.SettlementBatchPaid, WebhookEventTypes.PayoutPaid);
@@ -131,6 +133,9 @@ public sealed class PlatformWebhookEventsHttpTests(OpenPlatformApi api) : IClass
         Assert.All(ordersOnly.Receiver.Requests, r => Assert.Equal(WebhookEventTypes.OrderPaid, r.Type));
         Assert.Equal(0, await Dispatcher(ungranted.ClientId).RunOnce());
         Assert.Empty(ungranted.Receiver.Requests);
+        Assert.Equal(0, await Dispatcher(unscoped.ClientId).RunOnce());
+        Assert.Empty(unscoped.Receiver.Requests);
+        Assert.Empty((await Ok(shop.Admin.GetAsync($"/v1/apps/{unscoped.ClientId}/webhook/deliveries"))).GetProperty("items").EnumerateArray());
         Assert.Empty((await Ok(shop.Admin.GetAsync($"/v1/apps/{ungranted.ClientId}/webhook/deliveries"))).GetProperty("items").EnumerateArray());
     }
 

@@ -37,8 +37,8 @@ public sealed class WebhookFailoverTests
             var buyer = (await shop.RegisterBuyersAsync(1))[0];
             await shop.GiveAddressesAsync([buyer]);
             var appId = "pg-app-" + Guid.NewGuid().ToString("N")[..8];
-            await survivor.Client.GetGrain<IPlatformAppGrain>(appId).Register(new AppRegistration("ERP", [AppScopes.Webhooks], null, "admin"));
-            await survivor.Client.GetGrain<IMerchantAppGrantsGrain>(shop.MerchantId).Grant(appId, [AppScopes.Webhooks]);
+            await survivor.Client.GetGrain<IPlatformAppGrain>(appId).Register(new AppRegistration("ERP", [AppScopes.Webhooks, AppScopes.OrdersRead], null, "admin"));
+            await survivor.Client.GetGrain<IMerchantAppGrantsGrain>(shop.MerchantId).Grant(appId, [AppScopes.Webhooks, AppScopes.OrdersRead]);
             var secret = (await survivor.Client.GetGrain<IPlatformAppGrain>(appId).SetWebhook(receiver.Url, [WebhookEventTypes.OrderPaid])).Secret!;
 
             // Placed and paid through the doomed silo's own client: the order lives there (local placement).

@@ -13,6 +13,8 @@ public sealed class WebhookDispatcherState
     /// <summary>Merchants that granted the app <c>webhooks</c>, with when they did: only events from then on are delivered.</summary>
     [Id(1)] public Dictionary<string, DateTimeOffset> Merchants { get; set; } = [];
     [Id(2)] public bool Started { get; set; }
+    /// <summary>The scopes each granting merchant granted: an event whose type needs a scope (<see cref="WebhookEventTypes.RequiredScope"/>) goes only where it was granted.</summary>
+    [Id(3)] public Dictionary<string, List<string>> MerchantScopes { get; set; } = [];
 }
 
 /// <summary>
@@ -51,15 +53,26 @@ public sealed class WebhookDispatcherGrain(
         return Task.CompletedTask;
     }
 
-    public async Task SetMerchantGrant(string merchantId, bool granted)
+    public async Task SetMerchantGrant(string merchantId, IReadOnlyList<string> scopes)
     {
         Ids.Require(merchantId, "merchantId");
-        if (granted == S.Merchants.ContainsKey(merchantId)) return;
+        var granted = scopes.Contains(AppScopes.Webhooks);
+        var sorted = scopes.Distinct().Order(StringComparer.Ordinal).ToList();
+        if (granted == S.Merchants.ContainsKey(merchantId)
+            && (!granted || (S.MerchantScopes.TryGetValue(merchantId, out var known) && known.SequenceEqual(sorted)))) return;
         // Whole microseconds: PostgreSQL keeps occurred_at to the microsecond, and an event of the same instant as the
-        // grant must not compare as earlier than it.
+        // grant must not compare as earlier than it. A change of the other scopes keeps the date of the webhooks grant.
         var now = clock.GetUtcNow();
-        if (granted) S.Merchants[merchantId] = now.AddTicks(-(now.Ticks % 10));
-        else S.Merchants.Remove(merchantId);
+        if (granted)
+        {
+            if (!S.Merchants.ContainsKey(merchantId)) S.Merchants[merchantId] = now.AddTicks(-(now.Ticks % 10));
+            S.MerchantScopes[merchantId] = sorted;
+        }
+        else
+        {
+            S.Merchants.Remove(merchantId);
+            S.MerchantScopes.Remove(merchantId);
+        }
         await state.WriteStateAsync();
         if (granted) await EnsureReminderAsync();
     }
@@ -156,7 +169,7 @@ public sealed class WebhookDispatcherGrain(
         while (true)
         {
             var events = await store.ReadAsync(sources, target.EventTypes, S.Cursor, _options.BatchSize);
-            var wanted = events.Where(e => GrantedSince(e.Event.MerchantId) is { } since && e.Event.OccurredAt >= since).ToList();
+            var wanted = events.Where(e => GrantedSince(e.Event.MerchantId) is { } since && e.Event.OccurredAt >= since && InScope(e.Event)).ToList();
             await store.EnqueueAsync(AppId, wanted, clock.GetUtcNow());
             var settled = events.TakeWhile(e => e.Settled).LastOrDefault();
             if (settled is null || settled.Position <= S.Cursor) return;
@@ -166,7 +179,12 @@ public sealed class WebhookDispatcherGrain(
         }
     }
 
-    private const string WebhookRevoked = "the merchant no longer grants this app webhooks";
+    private const string WebhookRevoked = "the merchant no longer grants this app webhooks (or the scope this event type needs)";
+
+    /// <summary>Whether the merchant granted the scope the event's type needs (platform-wide events need none).</summary>
+    private bool InScope(WebhookEvent e) =>
+        WebhookEventTypes.RequiredScope(e.Type) is not { } scope
+        || (S.MerchantScopes.TryGetValue(e.MerchantId, out var granted) && granted.Contains(scope));
 
     /// <summary>Since when the app may receive the merchant's events: a platform-wide event, while any merchant grants it.</summary>
     private DateTimeOffset? GrantedSince(string merchantId) =>
@@ -180,7 +198,7 @@ public sealed class WebhookDispatcherGrain(
         using var slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrency));
         var results = await Task.WhenAll(due.Select(async d =>
         {
-            if (GrantedSince(d.Event.MerchantId) is null)
+            if (GrantedSince(d.Event.MerchantId) is null || !InScope(d.Event))
                 return new AttemptResult(d.Event.EventId, d.Attempts + 1, clock.GetUtcNow(), null, WebhookRevoked, 0, WebhookDeliveryStatus.Dead, null);
             await slots.WaitAsync();
             try
