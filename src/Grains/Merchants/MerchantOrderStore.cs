@@ -95,7 +95,7 @@ public sealed class GroupCommittedMerchantOrderStore(IMerchantOrderStore inner, 
 {
     private readonly Common.GroupCommit<DomainEvent> _writes = new(events => inner.ApplyAsync(events), interval);
 
-    public Task ApplyAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken = default) => _writes.AppendAsync(events.ToList());
+    public Task ApplyAsync(IReadOnlyList<DomainEvent> events, CancellationToken cancellationToken = default) => _writes.AppendAsync(events);
 
     public Task<IReadOnlyList<MerchantOrderRow>> ListAsync(string merchantId, MerchantOrderFilter filter, OrderListPosition? after, int limit,
         CancellationToken cancellationToken = default) => inner.ListAsync(merchantId, filter, after, limit, cancellationToken);

@@ -67,8 +67,8 @@ public sealed class RankingConfigGrain(
                 }
                 catch
                 {
-                    // Memory now holds a change (and an event) that was not saved: reload it (still under the gate, so
-                    // no read, reminder or change sees it), and if even that fails, drop the activation.
+                    // Memory now holds a change (and an event) that was not saved: reload it while the gate still keeps
+                    // the reminder out (a second change is refused by _changing), and if even that fails, drop the activation.
                     try { await persisted.ReadStateAsync(); }
                     catch { DeactivateOnIdle(); }
                     throw;

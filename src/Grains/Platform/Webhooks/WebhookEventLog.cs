@@ -5,8 +5,8 @@ namespace LiveCommerce.Grains.Platform.Webhooks;
 
 /// <summary>
 /// The silo's one writer to the webhook event log: appends from many order grains are combined into one multi-row
-/// insert per batch (GroupCommit) (each caller is answered when its batch is durable), then the merchants' app dispatchers are poked
-/// so deliveries start within a second. The poke is fire-and-forget: the dispatchers' reminder catches up without it.
+/// insert per batch (<see cref="GroupCommit{T}"/>: each caller is answered when its batch is durable), then the merchants'
+/// app dispatchers are poked so deliveries start within a second. The poke is fire-and-forget: the dispatchers' reminder catches up without it.
 /// </summary>
 public sealed class WebhookEventLog
 {
@@ -38,18 +38,18 @@ public sealed class WebhookEventLog
     public void Announce(IEnumerable<WebhookEvent> events)
     {
         foreach (var merchant in events.Select(e => e.MerchantId).Distinct())
-            if (merchant != WebhookEventTypes.PlatformMerchantId) _ = Poke(_grains, merchant, _logger);
+            if (merchant != WebhookEventTypes.PlatformMerchantId) _ = PokeAsync(merchant);
     }
 
-    private static async Task Poke(IGrainFactory grains, string merchantId, ILogger logger)
+    private async Task PokeAsync(string merchantId)
     {
         try
         {
-            await grains.Ref<IMerchantAppGrantsGrain>(merchantId).NotifyWebhookEvents();
+            await _grains.Ref<IMerchantAppGrantsGrain>(merchantId).NotifyWebhookEvents();
         }
         catch (Exception e)
         {
-            logger.LogDebug(e, "Poking the webhook dispatchers of merchant {MerchantId} failed; their reminder will deliver", merchantId);
+            _logger.LogDebug(e, "Poking the webhook dispatchers of merchant {MerchantId} failed; their reminder will deliver", merchantId);
         }
     }
 }
