@@ -59,6 +59,10 @@ public static class TransientClusterErrors
                 // No answer within the response timeout, or none a grace period after a gateway went away: the call may
                 // still be running or may have run.
                 TimeoutException or GatewayLostException => ClusterFailure.Indeterminate,
+                // A grain's save met a newer version written by a second activation (a silo handing its grains over):
+                // this activation is dropped and a repeat reaches the one that stays. What the call did before the save
+                // may have stood, so only a request that is safe to repeat is repeated.
+                Orleans.Storage.InconsistentStateException => ClusterFailure.Indeterminate,
                 // The runtime gave up on the message itself ("Message expired before placement could complete", while
                 // the cluster changed). Other cancellations are not cluster failures.
                 OperationCanceledException when e.Message.StartsWith("Message expired", StringComparison.Ordinal) => ClusterFailure.Indeterminate,

@@ -46,6 +46,8 @@ public sealed class LiveRoomGrain(
     private readonly Dictionary<string, StockLine> _open = [];
     /// <summary>Stock lines changed since the last line write, by order id.</summary>
     private Dictionary<string, StockLine> _changedLines = [];
+    /// <summary>The version of the room's stock lines this activation last loaded or wrote (the next write expects it).</summary>
+    private long _linesVersion;
     /// <summary>Open (unpaid) orders per buyer in this room and per buyer and product: the hoarding caps (memory; rebuilt from the open lines).</summary>
     private readonly Dictionary<string, int> _openByBuyer = [];
     private readonly Dictionary<(string Buyer, string Product), int> _openByBuyerProduct = [];
@@ -81,6 +83,7 @@ public sealed class LiveRoomGrain(
     private async Task LoadStockAsync(CancellationToken cancellationToken)
     {
         var snapshot = await stockLedger.LoadAsync(RoomId, cancellationToken);
+        _linesVersion = snapshot.Version;
         foreach (var line in snapshot.Open)
         {
             _open[line.OrderId] = line;
@@ -100,7 +103,9 @@ public sealed class LiveRoomGrain(
     {
         var changes = _changedLines;
         _changedLines = [];
-        await stockLedger.WriteAsync(RoomId, changes.Values);
+        if (changes.Count == 0) return;
+        await stockLedger.WriteAsync(RoomId, _linesVersion, changes.Values);
+        _linesVersion++;
     }
 
     private void Change(StockLine line) => _changedLines[line.OrderId] = line;

@@ -21,7 +21,8 @@ public sealed record RoomLine(string RoomId, StockLine Line);
 /// <summary>What a room's closed lines add up to, per product.</summary>
 public sealed record ProductTotals(string ProductId, int SoldUnits, long SoldAmount, int SoldOrders, long ReturnedAmount, int ReturnedOrders);
 
-public sealed record RoomStockSnapshot(IReadOnlyList<StockLine> Open, IReadOnlyList<ProductTotals> Totals);
+/// <param name="Version">The room's line-write version: the next write expects it (see <see cref="IRoomStockLedger.WriteAsync"/>).</param>
+public sealed record RoomStockSnapshot(IReadOnlyList<StockLine> Open, IReadOnlyList<ProductTotals> Totals, long Version = 0);
 
 /// <summary>
 /// A room's stock lines, one row per order. The room keeps its open reservations in memory and writes only the lines
@@ -33,7 +34,13 @@ public interface IRoomStockLedger
 {
     Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default);
     Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default);
-    Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Writes the changed lines if the room's lines are still at <paramref name="expectedVersion"/> (what this
+    /// activation loaded or last wrote) and moves them to the next version. Otherwise another activation of the room
+    /// wrote since (possible while a silo hands its grains over): nothing is written and an
+    /// <see cref="Orleans.Storage.InconsistentStateException"/> tells this one to reload.
+    /// </summary>
+    Task WriteAsync(string roomId, long expectedVersion, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default);
 
     /// <summary>An order's line in whatever room it is (orders are keyed by id alone).</summary>
     Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default);
@@ -48,24 +55,36 @@ public sealed class InMemoryRoomStockLedger : IRoomStockLedger
     // The two lookups the database answers with indexes: the room of an order, the orders of a buyer.
     private readonly ConcurrentDictionary<string, string> _roomOfOrder = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _ordersOfBuyer = new();
+    private readonly Dictionary<string, long> _versions = [];
 
     public Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
     {
-        var mine = _lines.Where(l => l.Key.Room == roomId).Select(l => l.Value).ToList();
-        return Task.FromResult(new RoomStockSnapshot(mine.Where(l => l.Status == StockLineStatus.Reserved).ToList(), RoomTotals.Of(mine)));
+        lock (_versions)
+        {
+            var mine = _lines.Where(l => l.Key.Room == roomId).Select(l => l.Value).ToList();
+            return Task.FromResult(new RoomStockSnapshot(mine.Where(l => l.Status == StockLineStatus.Reserved).ToList(), RoomTotals.Of(mine),
+                _versions.GetValueOrDefault(roomId)));
+        }
     }
 
     public Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_lines.TryGetValue((roomId, orderId), out var line) ? line : null);
 
-    public Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
+    public Task WriteAsync(string roomId, long expectedVersion, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
     {
-        foreach (var line in changes)
+        if (changes.Count == 0) return Task.CompletedTask;
+        lock (_versions)
         {
-            var stored = _lines.TryGetValue((roomId, line.OrderId), out var before) && line.Seed is null ? line with { Seed = before.Seed } : line;
-            _lines[(roomId, line.OrderId)] = stored;
-            _roomOfOrder[line.OrderId] = roomId;
-            _ordersOfBuyer.GetOrAdd(line.BuyerId, _ => new())[line.OrderId] = 0;
+            var stored = _versions.GetValueOrDefault(roomId);
+            if (stored != expectedVersion) throw RoomStockConflict.Of(roomId, expectedVersion);
+            _versions[roomId] = expectedVersion + 1;
+            foreach (var line in changes)
+            {
+                var kept = _lines.TryGetValue((roomId, line.OrderId), out var before) && line.Seed is null ? line with { Seed = before.Seed } : line;
+                _lines[(roomId, line.OrderId)] = kept;
+                _roomOfOrder[line.OrderId] = roomId;
+                _ordersOfBuyer.GetOrAdd(line.BuyerId, _ => new())[line.OrderId] = 0;
+            }
         }
         return Task.CompletedTask;
     }
@@ -81,6 +100,13 @@ public sealed class InMemoryRoomStockLedger : IRoomStockLedger
             : [];
         return Task.FromResult<(IReadOnlyList<RoomLine>, int)>((mine.Skip(offset).Take(limit).ToList(), mine.Count));
     }
+}
+
+/// <summary>A line write refused because another activation of the room wrote since this one loaded.</summary>
+public static class RoomStockConflict
+{
+    public static Orleans.Storage.InconsistentStateException Of(string roomId, long expectedVersion) =>
+        new($"Room {roomId}'s stock lines were written by another activation since version {expectedVersion}; this one reloads.");
 }
 
 public static class RoomTotals
@@ -101,6 +127,7 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
 {
     public async Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
     {
+        long version;
         var open = new List<StockLine>();
         await using (var command = dataSource.CreateCommand($"""
             SELECT {LineColumns}
@@ -129,7 +156,12 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
             while (await reader.ReadAsync(cancellationToken))
                 totals.Add(new ProductTotals(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetInt64(4), reader.GetInt32(5)));
         }
-        return new RoomStockSnapshot(open, totals);
+        await using (var command = dataSource.CreateCommand("SELECT version FROM room_stock_versions WHERE room_id = @room"))
+        {
+            command.Parameters.AddWithValue("room", roomId);
+            version = await command.ExecuteScalarAsync(cancellationToken) is long v ? v : 0;
+        }
+        return new RoomStockSnapshot(open, totals, version);
     }
 
     public async Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default)
@@ -144,13 +176,19 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    public async Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(string roomId, long expectedVersion, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default)
     {
         if (changes.Count == 0) return;
+        // One statement: the version moves only from the expected one, and the lines are written only if it moved.
         await using var command = dataSource.CreateCommand("""
+            WITH moved AS (
+                INSERT INTO room_stock_versions AS v (room_id, version) VALUES (@room, @version + 1)
+                ON CONFLICT (room_id) DO UPDATE SET version = excluded.version WHERE v.version = @version
+                RETURNING 1)
             INSERT INTO room_stock_lines (room_id, order_id, product_id, buyer_id, quantity, unit_price, expires_at, status, amount, placed_at, seed, updated_at)
             SELECT @room, o, p, b, q, u, e, s, a, pl, sd, now()
             FROM unnest(@orders, @products, @buyers, @quantities, @prices, @expires, @statuses, @amounts, @placed, @seeds) AS t(o, p, b, q, u, e, s, a, pl, sd)
+            WHERE EXISTS (SELECT 1 FROM moved)
             ON CONFLICT (room_id, order_id) DO UPDATE SET
                 product_id = excluded.product_id, buyer_id = excluded.buyer_id, quantity = excluded.quantity, unit_price = excluded.unit_price,
                 expires_at = excluded.expires_at, status = excluded.status, amount = excluded.amount, placed_at = excluded.placed_at,
@@ -167,7 +205,8 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
         command.Parameters.Add(new NpgsqlParameter("amounts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.Select(c => c.Amount).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("placed", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = changes.Select(c => c.PlacedAt.UtcDateTime).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("seeds", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = changes.Select(c => (object?)c.Seed ?? DBNull.Value).ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue("version", expectedVersion);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0) throw RoomStockConflict.Of(roomId, expectedVersion);
     }
 
     // Every new order looks its line up once (to know it is new); under load those lookups share round trips.

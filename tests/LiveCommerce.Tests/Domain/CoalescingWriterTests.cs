@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using LiveCommerce.Grains.Common;
 
 namespace LiveCommerce.Tests.Domain;
@@ -33,7 +34,7 @@ public sealed class CoalescingWriterTests
     }
 
     [Fact]
-    public async Task A_failed_write_fails_exactly_the_callers_that_waited_for_it()
+    public async Task A_failed_write_fails_its_callers_and_every_later_write_is_refused_without_writing()
     {
         var attempt = 0;
         Exception? reported = null;
@@ -45,10 +46,16 @@ public sealed class CoalescingWriterTests
         }, e => reported = e);
 
         var failing = writer.WriteAsync();
-        var next = writer.WriteAsync();
+        var next = writer.WriteAsync();              // waiting for the next write when the first one fails
         gate.SetResult();
         await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
-        await next;                                  // the following write succeeds
         Assert.IsType<InvalidOperationException>(reported);
+        Assert.True(writer.Failed);
+
+        // Memory now holds the failed write's changes: writing what changed since would persist state around the hole.
+        var refused = await Assert.ThrowsAsync<InconsistentStateException>(() => next);
+        Assert.IsType<InvalidOperationException>(refused.InnerException);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => writer.WriteAsync());
+        Assert.Equal(1, attempt);
     }
 }

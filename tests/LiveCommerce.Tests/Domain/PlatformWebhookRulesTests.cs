@@ -114,7 +114,8 @@ public sealed class PlatformWebhookRulesTests
         var store = new InMemorySettlementStore(log);
         var save = new AccountSave("m1", state.CopyBalances(), [], ["o1", "o2"], lines, [batch], [SettlementWebhooks.BatchPaid(batch, 0, state.BatchSequence)]);
         await store.SaveAsync(save);
-        await store.SaveAsync(save);
+        // The same save again (an activation that did not see its first one commit) is refused as a whole.
+        await Assert.ThrowsAsync<Orleans.Storage.InconsistentStateException>(() => store.SaveAsync(save));
 
         var logged = await log.ReadAsync(["m1"], WebhookEventTypes.All.ToList(), 0, 100);
         Assert.Equal("settlements:m1:1:settlement.batch_paid", Assert.Single(logged).Event.EventId);

@@ -20,7 +20,7 @@ public sealed class PostgresSettlementWebhookTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 24, 2, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task A_settlement_batch_and_a_payout_commit_with_their_events_and_a_repeated_save_logs_them_once()
+    public async Task A_settlement_batch_and_a_payout_commit_with_their_events_and_a_repeated_save_is_refused_and_logs_nothing_twice()
     {
         var connectionString = await PostgresDatabase.RequireAsync();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -42,7 +42,8 @@ public sealed class PostgresSettlementWebhookTests
         var save = new AccountSave(accountId, state.CopyBalances(), [], ["o1-" + accountId], lines, [batch], events);
 
         await store.SaveAsync(save);
-        await store.SaveAsync(save); // a retried flush
+        // The same save again (an activation that did not see its first one commit) is refused as a whole.
+        await Assert.ThrowsAsync<Orleans.Storage.InconsistentStateException>(() => store.SaveAsync(save));
 
         var logged = await log.ReadAsync([accountId], WebhookEventTypes.All.ToList(), 0, 100);
         Assert.Equal([$"payouts:{accountId}:3000:payout.paid", $"settlements:{accountId}:1:settlement.batch_paid"],

@@ -14,7 +14,8 @@ public sealed class UnreachableLedger(string failingBuyerId) : IRoomStockLedger
 
     public Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default) => _inner.LoadAsync(roomId, cancellationToken);
     public Task<StockLine?> FindAsync(string roomId, string orderId, CancellationToken cancellationToken = default) => _inner.FindAsync(roomId, orderId, cancellationToken);
-    public Task WriteAsync(string roomId, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default) => _inner.WriteAsync(roomId, changes, cancellationToken);
+    public Task WriteAsync(string roomId, long expectedVersion, IReadOnlyCollection<StockLine> changes, CancellationToken cancellationToken = default) =>
+        _inner.WriteAsync(roomId, expectedVersion, changes, cancellationToken);
     public Task<RoomLine?> FindByOrderAsync(string orderId, CancellationToken cancellationToken = default) => _inner.FindByOrderAsync(orderId, cancellationToken);
 
     public Task<(IReadOnlyList<RoomLine> Lines, int Total)> ListByBuyerAsync(string buyerId, int offset, int limit, CancellationToken cancellationToken = default) =>

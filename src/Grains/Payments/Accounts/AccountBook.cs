@@ -26,6 +26,12 @@ public sealed class AccountState
     public DateTimeOffset CreatedAt { get; set; }
     public int Anomalies { get; set; }
 
+    /// <summary>
+    /// The balances row's version: each save expects the version it loaded and writes the next, so a second activation
+    /// of the account (possible while a silo hands its grains over) cannot overwrite the other's balances.
+    /// </summary>
+    public long Version { get; set; }
+
     /// <summary>Order ids whose open share changed or closed since the last save.</summary>
     public HashSet<string> Changed { get; } = new(StringComparer.Ordinal);
 
@@ -35,6 +41,7 @@ public sealed class AccountState
         Exists = Exists, CycleDays = CycleDays, Pending = Pending, OnHold = OnHold, Available = Available, PaidOut = PaidOut,
         TotalCredited = TotalCredited, TotalReversed = TotalReversed, BatchSequence = BatchSequence,
         RecentPayouts = new Dictionary<string, PayoutRecord>(RecentPayouts), CreatedAt = CreatedAt, Anomalies = Anomalies,
+        Version = Version,
     };
 }
 

@@ -212,6 +212,7 @@ public sealed class SettlementAccountGrain(
         _state.Changed.Clear();
         // Balances, open shares and ledger lines in one transaction: they cannot disagree after a crash.
         await ledger.SaveAsync(new AccountSave(AccountId, _state.CopyBalances(), changed, closed, lines, batches, events));
+        _state.Version++;
         if (events.Count > 0) webhookLog.Announce(events);
     }
 

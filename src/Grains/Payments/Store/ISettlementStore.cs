@@ -15,6 +15,10 @@ public interface ISettlementStore
     /// <summary>The account with its open shares; null when it never existed.</summary>
     Task<AccountState?> LoadAccountAsync(string accountId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes one flush, expecting the balances row at <c>save.Balances.Version</c> and leaving it at the next version.
+    /// Another writer's newer version is an <see cref="Orleans.Storage.InconsistentStateException"/> and nothing is written.
+    /// </summary>
     Task SaveAsync(AccountSave save, CancellationToken cancellationToken = default);
 
     Task<bool> ContainsEntryAsync(string entryId, CancellationToken cancellationToken = default);
@@ -64,3 +68,11 @@ public sealed record AccountSave(
     IReadOnlyList<LedgerLine> Lines,
     IReadOnlyList<SettlementBatch> Batches,
     IReadOnlyList<LiveCommerce.Contracts.Platform.WebhookEvent> Events);
+
+/// <summary>A save refused because the account was saved by another activation since this one loaded it.</summary>
+public static class SettlementConflict
+{
+    public static Orleans.Storage.InconsistentStateException Of(string accountId, long expected, long stored) =>
+        new($"Account {accountId} was saved by another activation (version {stored}, this one loaded {expected}); it reloads.",
+            stored.ToString(System.Globalization.CultureInfo.InvariantCulture), expected.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}

@@ -30,11 +30,16 @@ public sealed class InMemorySettlementStore(Platform.Webhooks.IWebhookStore webh
         var entry = _accounts.GetOrAdd(save.AccountId, _ => (new AccountState(), new Dictionary<string, OpenShare>()));
         lock (entry.Open)
         {
+            // The same check as the database's: a save from an activation that loaded an older version changes nothing.
+            var stored = _accounts[save.AccountId].Balances.Version;
+            if (stored != save.Balances.Version) throw SettlementConflict.Of(save.AccountId, save.Balances.Version, stored);
             foreach (var line in save.Lines) _lines.TryAdd(line.EntryId, line);
             foreach (var batch in save.Batches) _batches[batch.BatchId] = batch;
             foreach (var closed in save.ClosedShares) entry.Open.Remove(closed);
             foreach (var share in save.ChangedShares) entry.Open[share.OrderId] = share.Copy();
-            _accounts[save.AccountId] = (save.Balances.CopyBalances(), entry.Open);
+            var balances = save.Balances.CopyBalances();
+            balances.Version++;
+            _accounts[save.AccountId] = (balances, entry.Open);
         }
         // The webhook log is process memory too: nothing between these writes can fail, so they stand or fall together.
         await webhooks.AppendAsync(save.Events, cancellationToken);

@@ -14,7 +14,7 @@ namespace LiveCommerce.Grains.Payments.Store;
 public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISettlementStore
 {
     private const string SelectAccount =
-        "SELECT cycle_days, pending, on_hold, available, paid_out, total_credited, total_reversed, batch_sequence, recent_payouts, created_at, anomalies " +
+        "SELECT cycle_days, pending, on_hold, available, paid_out, total_credited, total_reversed, batch_sequence, recent_payouts, created_at, anomalies, version " +
         "FROM settlement_accounts WHERE account_id = @id";
 
     private const string SelectShares =
@@ -23,12 +23,15 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
 
     private const string UpsertAccount =
         "INSERT INTO settlement_accounts (account_id, cycle_days, pending, on_hold, available, paid_out, total_credited, total_reversed, " +
-        "    batch_sequence, recent_payouts, created_at, anomalies, updated_at) " +
-        "VALUES (@id, @cycle, @pending, @hold, @available, @paid, @credited, @reversed, @sequence, @payouts::jsonb, @created, @anomalies, now()) " +
+        "    batch_sequence, recent_payouts, created_at, anomalies, version, updated_at) " +
+        "VALUES (@id, @cycle, @pending, @hold, @available, @paid, @credited, @reversed, @sequence, @payouts::jsonb, @created, @anomalies, @version + 1, now()) " +
         "ON CONFLICT (account_id) DO UPDATE SET cycle_days = excluded.cycle_days, pending = excluded.pending, on_hold = excluded.on_hold, " +
         "    available = excluded.available, paid_out = excluded.paid_out, total_credited = excluded.total_credited, " +
         "    total_reversed = excluded.total_reversed, batch_sequence = excluded.batch_sequence, recent_payouts = excluded.recent_payouts, " +
-        "    anomalies = excluded.anomalies, updated_at = now()";
+        "    anomalies = excluded.anomalies, version = excluded.version, updated_at = now() " +
+        // Only over the version this activation loaded: a row another activation saved since is left alone (no row
+        // affected), and the save fails as a whole.
+        "WHERE settlement_accounts.version = @version";
 
     private const string UpsertShares =
         "INSERT INTO settlement_open_shares (account_id, order_id, share, basis_points, pending, on_hold, refunded, confirmed_at, settle_at, last_sequence) " +
@@ -52,7 +55,7 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
                     CycleDays = reader.GetInt32(0), Pending = reader.GetInt64(1), OnHold = reader.GetInt64(2), Available = reader.GetInt64(3),
                     PaidOut = reader.GetInt64(4), TotalCredited = reader.GetInt64(5), TotalReversed = reader.GetInt64(6), BatchSequence = reader.GetInt32(7),
                     RecentPayouts = ReadPayouts(reader.GetString(8)),
-                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(9), Anomalies = reader.GetInt32(10),
+                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(9), Anomalies = reader.GetInt32(10), Version = reader.GetInt64(11),
                 };
         }
         if (state is null) return null;
@@ -109,6 +112,7 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
         balances.Parameters.AddWithValue("payouts", JsonSerializer.Serialize(b.RecentPayouts));
         balances.Parameters.AddWithValue("created", b.CreatedAt.UtcDateTime);
         balances.Parameters.AddWithValue("anomalies", b.Anomalies);
+        balances.Parameters.AddWithValue("version", b.Version);
         batch.BatchCommands.Add(balances);
 
         if (save.ClosedShares.Count > 0)
@@ -188,7 +192,20 @@ public sealed class PostgresSettlementStore(NpgsqlDataSource dataSource) : ISett
             batch.BatchCommands.Add(events);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (balances.RecordsAffected != 1)
+        {
+            // Rolled back with the transaction: none of this save's lines, shares or events are written.
+            await transaction.RollbackAsync(cancellationToken);
+            throw SettlementConflict.Of(save.AccountId, b.Version, await StoredVersionAsync(save.AccountId, cancellationToken));
+        }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task<long> StoredVersionAsync(string accountId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT version FROM settlement_accounts WHERE account_id = @id");
+        command.Parameters.AddWithValue("id", accountId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long version ? version : -1;
     }
 
     public async Task<bool> ContainsEntryAsync(string entryId, CancellationToken cancellationToken = default)
