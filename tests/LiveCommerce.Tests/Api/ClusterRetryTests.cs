@@ -41,6 +41,8 @@ public sealed class TransientClusterErrorsTests
         Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new Polly.Timeout.TimeoutRejectedException()));
         Assert.Equal(ClusterFailure.None, TransientClusterErrors.Classify(
             new Orleans.Serialization.CodecNotFoundException("Could not find a codec for type LiveCommerce.Contracts.Orders.OrderView.")));
+        // A second activation's save met the version the other wrote: that activation is dropped, a repeat reaches the survivor.
+        Assert.Equal(ClusterFailure.Indeterminate, TransientClusterErrors.Classify(new Orleans.Storage.InconsistentStateException("version 7, loaded 6")));
     }
 
     [Fact]
