@@ -102,6 +102,15 @@ public static class MerchantOrderEndpoints
             return TypedResults.File(csv, CsvFiles.ContentType, $"orders-{merchantId}.csv");
         }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).Produces(StatusCodes.Status200OK, contentType: CsvFiles.ContentType)
           .Declares(StatusCodes.Status400BadRequest);
+
+        // Operations: rebuild the merchant's list from the orders' and cases' durable state (a lost stream event left a row behind).
+        v1.MapPost("/admin/merchants/{merchantId}/orders/rebuild", async Task<Ok<MerchantOrderRebuildResult>> (string merchantId, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.GetGrain<IMerchantOrderRebuildGrain>(Ids.Require(merchantId, "merchantId")).Run()))
+            .RequireAuthorization(Roles.Admin).WithTags("Operations")
+            .WithSummary("Rebuilds a merchant's order list from the durable state of its orders and after-sale cases: every row is replaced by the " +
+                         "row its order implies (a lost refund or step comes back, a missing order appears, a row without an order goes); runs " +
+                         "for one merchant are serialized and idempotent. Answers orders scanned, rows written, changed, removed and skipped; admins only.")
+            .Declares(StatusCodes.Status400BadRequest);
     }
 
     private static MerchantOrderFilter Filter(string[]? status, string? roomId, string? productId, string? placedFrom, string? placedTo, string[]? afterSale) =>

@@ -25,7 +25,7 @@ public sealed class MerchantOrderRecord
     public DateTimeOffset? PaidAt { get; set; }
     public DateTimeOffset? ShippedAt { get; set; }
     public long RefundedAmount { get; set; }
-    /// <summary>Refunds counted, by <see cref="MerchantOrderProjection.RefundKey"/>: a redelivered refund is not counted twice.</summary>
+    /// <summary>Refunds counted, by their key (refund time and amount): a redelivered refund is not counted twice.</summary>
     public List<string> RefundKeys { get; set; } = [];
     public AfterSaleStatus AfterSale { get; set; }
     public DateTimeOffset? AfterSaleAt { get; set; }
@@ -84,7 +84,13 @@ public static class MerchantOrderProjection
     };
 
     /// <summary>A refund event's identity: the same refund redelivered has the same time and amount.</summary>
-    public static string RefundKey(OrderEvent e) => $"{e.At.UtcTicks}:{e.RefundAmount}";
+    public static string RefundKey(OrderEvent e) => RefundKey(e.At, e.RefundAmount);
+
+    /// <summary>
+    /// A refund's identity from its time and amount. The order stamps a refund event with the refund's own time, so a
+    /// row rebuilt from the order's refunds has the keys the events gave it, and a late event is not counted again.
+    /// </summary>
+    public static string RefundKey(DateTimeOffset at, long amount) => $"{at.UtcTicks}:{amount}";
 
     /// <summary>The order and merchant an event is about, when it is one this projection keeps.</summary>
     public static (string MerchantId, string OrderId)? KeyOf(DomainEvent e) => e switch

@@ -24,6 +24,14 @@ public interface IMerchantOrderStore
     Task<IReadOnlyList<StatusCount>> CountAsync(string merchantId, MerchantOrderFilter filter, CancellationToken cancellationToken = default);
 
     Task<MerchantOrderRow?> FindAsync(string merchantId, string orderId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces rows of one merchant with rows rebuilt from order state and removes the rows of <paramref name="removals"/>
+    /// (order ids), atomically and under the lock the feed's writes take. A row updated after its order was read is left
+    /// alone and named in <see cref="ReplaceOutcome.Moved"/> (<see cref="MerchantOrderRebuild.Decide"/>).
+    /// </summary>
+    Task<ReplaceOutcome> ReplaceAsync(string merchantId, IReadOnlyList<RebuiltRecord> rows, IReadOnlyList<string> removals,
+        CancellationToken cancellationToken = default);
 }
 
 /// <summary>Folds a batch of events per order, starting from the stored records.</summary>
@@ -59,6 +67,19 @@ public sealed class InMemoryMerchantOrderStore : IMerchantOrderStore
             foreach (var (key, record) in changed) _records[key] = record;
         }
         return Task.CompletedTask;
+    }
+
+    public Task<ReplaceOutcome> ReplaceAsync(string merchantId, IReadOnlyList<RebuiltRecord> rows, IReadOnlyList<string> removals,
+        CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var (write, outcome) = MerchantOrderRebuild.Plan(merchantId, rows, removals,
+                id => _records.TryGetValue((merchantId, id), out var r) ? r : null);
+            foreach (var record in write) _records[(merchantId, record.OrderId)] = record.Copy();
+            foreach (var id in removals) _records.TryRemove((merchantId, id), out _);
+            return Task.FromResult(outcome);
+        }
     }
 
     private IEnumerable<MerchantOrderRow> Rows(string merchantId, MerchantOrderFilter filter) =>
@@ -105,6 +126,10 @@ public sealed class GroupCommittedMerchantOrderStore(IMerchantOrderStore inner, 
 
     public Task<MerchantOrderRow?> FindAsync(string merchantId, string orderId, CancellationToken cancellationToken = default) =>
         inner.FindAsync(merchantId, orderId, cancellationToken);
+
+    // Straight through: the merchant's lock orders it with the group's writes, and whichever runs second sees the other.
+    public Task<ReplaceOutcome> ReplaceAsync(string merchantId, IReadOnlyList<RebuiltRecord> rows, IReadOnlyList<string> removals,
+        CancellationToken cancellationToken = default) => inner.ReplaceAsync(merchantId, rows, removals, cancellationToken);
 }
 
 public sealed class PostgresMerchantOrderStore(NpgsqlDataSource dataSource) : IMerchantOrderStore
@@ -122,34 +147,74 @@ public sealed class PostgresMerchantOrderStore(NpgsqlDataSource dataSource) : IM
         if (keys.Count == 0) return;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        // One writer per merchant at a time (locks taken in one statement, in order: no deadlock), so read-fold-write
-        // cannot lose an update.
-        await using (var lockCommand = new NpgsqlCommand("""
+        await LockMerchantsAsync(connection, tx, keys.Select(k => k.MerchantId), cancellationToken);
+        var stored = await ReadStoredAsync(connection, tx, keys, cancellationToken);
+        var changed = ProjectionBatch.Fold(events, key => stored.TryGetValue(key, out var r) ? r : null).Values.ToList();
+        await UpsertAsync(connection, tx, changed, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<ReplaceOutcome> ReplaceAsync(string merchantId, IReadOnlyList<RebuiltRecord> rows, IReadOnlyList<string> removals,
+        CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0 && removals.Count == 0) return ReplaceOutcome.Empty;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        // The feed's lock: no fold of this merchant's events runs between reading the stored rows and replacing them.
+        await LockMerchantsAsync(connection, tx, [merchantId], cancellationToken);
+        var keys = rows.Select(r => r.Record.OrderId).Concat(removals).Distinct().Select(id => (merchantId, id)).ToList();
+        var stored = await ReadStoredAsync(connection, tx, keys, cancellationToken);
+        var (write, outcome) = MerchantOrderRebuild.Plan(merchantId, rows, removals, id => stored.TryGetValue((merchantId, id), out var r) ? r : null);
+        await UpsertAsync(connection, tx, write, cancellationToken);
+        if (removals.Count > 0)
+        {
+            await using var delete = new NpgsqlCommand("DELETE FROM merchant_orders WHERE merchant_id = @merchant AND order_id = ANY(@orders)", connection, tx);
+            delete.Parameters.AddWithValue("merchant", merchantId);
+            delete.Parameters.Add(TextArray("orders", removals));
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>
+    /// One writer per merchant at a time (locks taken in one statement, in order: no deadlock), so read-fold-write
+    /// cannot lose an update.
+    /// </summary>
+    private static async Task LockMerchantsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> merchantIds,
+        CancellationToken cancellationToken)
+    {
+        await using var lockCommand = new NpgsqlCommand("""
             SELECT count(pg_advisory_xact_lock(hashtext('merchant-orders:' || m)))
             FROM (SELECT m FROM unnest(@ms) AS u(m) ORDER BY m COLLATE "C") AS ordered
-            """, connection, tx))
-        {
-            lockCommand.Parameters.Add(TextArray("ms", keys.Select(k => k.MerchantId).Distinct()));
-            await lockCommand.ExecuteScalarAsync(cancellationToken);
-        }
+            """, connection, tx);
+        lockCommand.Parameters.Add(TextArray("ms", merchantIds.Distinct()));
+        await lockCommand.ExecuteScalarAsync(cancellationToken);
+    }
 
+    private static async Task<Dictionary<(string, string), MerchantOrderRecord>> ReadStoredAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        IReadOnlyList<(string MerchantId, string OrderId)> keys, CancellationToken cancellationToken)
+    {
         var stored = new Dictionary<(string, string), MerchantOrderRecord>();
-        await using (var read = new NpgsqlCommand($"""
+        await using var read = new NpgsqlCommand($"""
             SELECT {Columns} FROM merchant_orders m
             JOIN unnest(@merchants, @orders) AS k(mid, oid) ON m.merchant_id = k.mid AND m.order_id = k.oid
-            """, connection, tx))
+            """, connection, tx);
+        read.Parameters.Add(TextArray("merchants", keys.Select(k => k.MerchantId)));
+        read.Parameters.Add(TextArray("orders", keys.Select(k => k.OrderId)));
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            read.Parameters.Add(TextArray("merchants", keys.Select(k => k.MerchantId)));
-            read.Parameters.Add(TextArray("orders", keys.Select(k => k.OrderId)));
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var r = ReadRecord(reader);
-                stored[(r.MerchantId, r.OrderId)] = r;
-            }
+            var r = ReadRecord(reader);
+            stored[(r.MerchantId, r.OrderId)] = r;
         }
+        return stored;
+    }
 
-        var changed = ProjectionBatch.Fold(events, key => stored.TryGetValue(key, out var r) ? r : null).Values.ToList();
+    private static async Task UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<MerchantOrderRecord> changed,
+        CancellationToken cancellationToken)
+    {
+        if (changed.Count == 0) return;
         await using (var write = new NpgsqlCommand("""
             INSERT INTO merchant_orders (merchant_id, order_id, buyer_id, room_id, streamer_id, product_id, quantity, unit_price, amount, status,
                 placed_at, paid_at, shipped_at, refunded_amount, refund_keys, after_sale, after_sale_at, address, updated_at)
@@ -186,7 +251,6 @@ public sealed class PostgresMerchantOrderStore(NpgsqlDataSource dataSource) : IM
             write.Parameters.Add(Array("ups", NpgsqlDbType.TimestampTz, changed.Select(r => Utc(r.UpdatedAt))));
             await write.ExecuteNonQueryAsync(cancellationToken);
         }
-        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<MerchantOrderRow>> ListAsync(string merchantId, MerchantOrderFilter filter, OrderListPosition? after, int limit,

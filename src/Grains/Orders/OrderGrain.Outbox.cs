@@ -155,10 +155,12 @@ public sealed partial class OrderGrain
 
     private Task PublishAsync(OrderEventKind kind)
     {
-        var refund = kind == OrderEventKind.Refunded ? S.Refunds.LastOrDefault()?.Amount ?? 0 : 0;
+        var last = kind == OrderEventKind.Refunded ? S.Refunds.LastOrDefault() : null;
+        // A refund event carries the refund's own time: the merchant order list keys refunds by time and amount, and a
+        // row rebuilt from the order's refunds must have the keys the events gave it.
         var e = new OrderEvent(kind, OrderId, S.BuyerId, S.BuyerCity, S.RoomId, S.RoomCity, S.StreamerId, S.MerchantId, S.ProductId,
-            S.Category, S.Quantity, S.UnitPrice, S.ListPrice, kind == OrderEventKind.Paid ? S.PaidAmount : S.Amount, refund,
-            clock.GetUtcNow(), S.PlacedAt, S.DeliveredAt is not null);
+            S.Category, S.Quantity, S.UnitPrice, S.ListPrice, kind == OrderEventKind.Paid ? S.PaidAmount : S.Amount, last?.Amount ?? 0,
+            last?.At ?? clock.GetUtcNow(), S.PlacedAt, S.DeliveredAt is not null);
         // The address goes only to the merchant's stream (its order list shows it to the merchant): rooms, streamers
         // and the platform's analytics have no use for a buyer's address, and every copy is serialized on the hot path.
         return Task.WhenAll(
