@@ -98,7 +98,20 @@ public sealed class AfterSaleCaseGrain(
         {
             // The reminder is the retry if the order cannot be reached now; it is dropped once the order has the closing.
             await this.RegisterOrUpdateReminder(DeadlineReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
-            await SettleAsync();
+            try
+            {
+                await SettleAsync();
+            }
+            catch (Exception e) when (e is not DomainException)
+            {
+                // The step is durable and the reminder carries the closing to the order (its refund is keyed by this
+                // case): the caller is told the step was taken, with the refund still pending, rather than an error
+                // for a step a repeat would now refuse (a silo stopping under the order call, in a rolling restart).
+                logger.LogWarning(e, "After-sale case {CaseId}: closing not carried to the order yet; the reminder retries", this.GetPrimaryKeyString());
+                DeactivateOnIdle(); // memory may hold a settlement whose write failed
+                await PublishAsync();
+                return;
+            }
         }
         else await PublishAsync();
         await KeepDeadlineAsync();
