@@ -12,7 +12,7 @@ public static class AdminEndpoints
     /// <summary>The active silos and their activations by grain type (the load test reads <c>silos</c>).</summary>
     public sealed record ClusterView(IReadOnlyList<SiloActivations> Silos);
     public sealed record SiloActivations(string Silo, string Status, int Activations, IReadOnlyDictionary<string, int> ByGrainType);
-    public sealed record AutoConfirmRun(int Confirmed);
+    public sealed record AutoConfirmResult(int Confirmed);
     public sealed record ReservationsExpired(int Released);
 
     public static void MapAdminEndpoints(this RouteGroupBuilder v1)
@@ -35,9 +35,9 @@ public static class AdminEndpoints
             return TypedResults.Ok(new ClusterView(silos));
         }).Declares().WithSummary("The active silos and how many activations of each grain type each holds (admins).");
 
-        admin.MapPost("/jobs/auto-confirm", async Task<Ok<AutoConfirmRun>> (IGrainFactory grains) =>
-            TypedResults.Ok(new AutoConfirmRun(await grains.Ref<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue())))
-            .Declares().WithSummary("Confirms receipt now of every shipped order whose confirmation period has passed (admins).");
+        admin.MapPost("/jobs/auto-confirm", async Task<Ok<AutoConfirmResult>> (IGrainFactory grains) =>
+            TypedResults.Ok(new AutoConfirmResult(await grains.Ref<IAutoConfirmSchedulerGrain>("auto-confirm").RunDue())))
+            .Declares().WithSummary("Confirms receipt now of every order whose confirmation deadline has passed; answers how many (admins).");
 
         admin.MapPost("/repurchase-plans/{buyerId}/{productId}/run", async Task<Ok<RepurchasePlanView>> (string buyerId, string productId, IGrainFactory grains) =>
             TypedResults.Ok(await grains.Ref<IRepurchasePlanGrain>($"{Ids.Require(buyerId, "buyerId")}:{Ids.Require(productId, "productId")}").RunDue()))

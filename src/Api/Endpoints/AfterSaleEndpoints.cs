@@ -15,7 +15,7 @@ public static class AfterSaleEndpoints
 {
     public sealed record OpenCaseRequest(AfterSaleKind? Kind, string? ReasonCode, string? Description, IReadOnlyList<string>? Evidence, long? Amount);
     public sealed record RejectRequest(string? Reason);
-    public sealed record OfferRequest(long? Amount);
+    public sealed record PartialRefundOfferRequest(long? Amount);
     public sealed record ReturnShipmentRequest(string? Carrier, string? TrackingNumber);
     public sealed record ArbitrationRequest(ArbitrationOutcome? Outcome, long? Amount, string? Note);
 
@@ -46,7 +46,7 @@ public static class AfterSaleEndpoints
             .WithSummary("Approves the buyer's request; a return case then waits for the goods (the case's merchant).");
         MapStep<RejectRequest>(cases, "/reject", Party.Merchant, (c, me, body) => c.Reject(me, RequestHelpers.Require(body?.Reason, "reason")))
             .WithSummary("Rejects the case with a reason; the buyer may escalate (the case's merchant).");
-        MapStep<OfferRequest>(cases, "/offer", Party.Merchant, (c, me, body) => c.OfferPartial(me, RequestHelpers.Require(body?.Amount, "amount")))
+        MapStep<PartialRefundOfferRequest>(cases, "/offer", Party.Merchant, (c, me, body) => c.OfferPartial(me, RequestHelpers.Require(body?.Amount, "amount")))
             .WithSummary("Offers a partial refund the buyer may accept (the case's merchant).");
         MapStep(cases, "/return-receipt", Party.Merchant, (c, me, _) => c.ConfirmReturn(me))
             .WithSummary("Confirms the returned goods arrived (the case's merchant).");

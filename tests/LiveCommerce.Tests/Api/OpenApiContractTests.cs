@@ -1,7 +1,10 @@
 using System.Net.Http.Json;
+using System.Reflection;
 using System.Text.Json;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Tests.Support;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveCommerce.Tests.Api;
 
@@ -153,6 +156,31 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
         Assert.True(responses.TryGetProperty(status, out var response), $"{method} {path} does not declare {status}");
         Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _));
     }
+
+    // Schemas are named by the type's short name: two request or response types with one name would share one schema,
+    // and one of the operations would document the other's body.
+    [Fact]
+    public void No_two_types_in_the_document_share_a_schema_name()
+    {
+        var descriptions = api.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items);
+        var pending = new Queue<Type>(descriptions.SelectMany(d => d.ParameterDescriptions.Select(p => p.Type)
+            .Concat(d.SupportedResponseTypes.Select(r => r.Type))).OfType<Type>());
+        var seen = new HashSet<Type>();
+        while (pending.TryDequeue(out var type))
+        {
+            if (!seen.Add(type)) continue;
+            foreach (var argument in type.GetGenericArguments()) pending.Enqueue(argument);
+            if (type.GetElementType() is { } element) pending.Enqueue(element);
+            if (!Ours(type)) continue;
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance)) pending.Enqueue(property.PropertyType);
+        }
+        Assert.Contains(seen, t => t.Name == "OrderView"); // the walk reached the bodies
+        var clashes = seen.Where(Ours).GroupBy(t => t.Name).Where(g => g.Count() > 1)
+            .Select(g => string.Join(" vs ", g.Select(t => t.FullName))).ToList();
+        Assert.True(clashes.Count == 0, "schema names shared by different types:\n" + string.Join("\n", clashes));
+    }
+
+    private static bool Ours(Type type) => type.Assembly.GetName().Name?.StartsWith("LiveCommerce", StringComparison.Ordinal) == true;
 
     private static JsonElement Resolve(JsonElement document, JsonElement schema)
     {
