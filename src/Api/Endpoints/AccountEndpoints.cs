@@ -20,23 +20,27 @@ public static class AccountEndpoints
     {
         var accounts = v1.MapGroup("/accounts").WithTags("Settlement");
 
-        accounts.MapGet("/{accountId}", async (string accountId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
+        accounts.MapGet("/{accountId}", async Task<Ok<AccountBalance>> (string accountId, HttpContext http, IGrainFactory grains) =>
+            TypedResults.Ok(await Own(http.User, grains, accountId).GetBalance())).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead)
+            .Declares().WithSummary("A settlement account's balance: pending, on hold, available, paid out, its cycle (the account's merchant or streamer, its app, or an admin).");
 
-        accounts.MapGet("/{accountId}/batches", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
+        accounts.MapGet("/{accountId}/batches", async Task<Ok<IReadOnlyList<SettlementBatchView>>> (string accountId, DateOnly? from, DateOnly? to,
+            HttpContext http, IGrainFactory grains) =>
         {
             var (f, t) = Range(from, to);
-            return Results.Ok(await Own(http.User, grains, accountId).GetBatches(f, t));
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
+            return TypedResults.Ok(await Own(http.User, grains, accountId).GetBatches(f, t));
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).Declares(StatusCodes.Status400BadRequest)
+          .WithSummary($"The account's settlement batches settled between from and to (both required, at most {MaxRangeDays} days; the account's owner, its app, or an admin).");
 
-        accounts.MapGet("/{accountId}/batches/{batchId}", async (string accountId, string batchId, HttpContext http, IGrainFactory grains) =>
+        accounts.MapGet("/{accountId}/batches/{batchId}", async Task<Ok<SettlementBatchView>> (string accountId, string batchId, HttpContext http, IGrainFactory grains) =>
         {
             var batch = await Own(http.User, grains, accountId).GetBatch(Ids.Require(batchId, "batchId"));
-            return batch is null ? throw DomainException.NotFound("batch", batchId) : Results.Ok(batch);
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
+            return batch is null ? throw DomainException.NotFound("batch", batchId) : TypedResults.Ok(batch);
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).Declares()
+          .WithSummary("One settlement batch with its lines (the account's owner, its app, or an admin).");
 
         // A statement of every ledger line in the range, as CSV for the merchant's bookkeeping.
-        accounts.MapGet("/{accountId}/statement.csv", async (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
+        accounts.MapGet("/{accountId}/statement.csv", async Task<FileContentHttpResult> (string accountId, DateOnly? from, DateOnly? to, HttpContext http, IGrainFactory grains) =>
         {
             var (f, t) = Range(from, to);
             var lines = await Own(http.User, grains, accountId).GetStatement(f, t);
@@ -50,15 +54,17 @@ public static class AccountEndpoints
                 w.Time(l.At, "yyyy-MM-ddTHH:mm:ss.fffZ");
                 w.Text(l.BatchId);
             });
-            return Results.File(csv, CsvFiles.ContentType, $"statement-{accountId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead);
+            return TypedResults.File(csv, CsvFiles.ContentType, $"statement-{accountId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).ProducesCsv().Declares(StatusCodes.Status400BadRequest)
+          .WithSummary("Every ledger line of the account from..to (both required) as CSV for bookkeeping (the account's owner, its app, or an admin).");
 
-        accounts.MapPost("/{accountId}/payouts", async (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
+        accounts.MapPost("/{accountId}/payouts", async Task<Ok<AccountBalance>> (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
         {
             var key = http.RequireIdempotencyKey();
             var account = Own(http.User, grains, accountId);
-            return Results.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
-        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey();
+            return TypedResults.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
+        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().Declares(StatusCodes.Status409Conflict)
+          .WithSummary("Pays out an amount of the available balance to the account's owner and answers the new balance (the account's owner or an admin).");
 
         // The cycle: an operator sets any (0..30); the merchant itself, or its app with settlement.config, chooses within
         // the platform's self-service range. The answer says which confirmed shares keep their date (all of them).
@@ -74,9 +80,10 @@ public static class AccountEndpoints
           .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
           .WithSummary("Changes the settlement cycle: admins any (T+0..T+30), the merchant or its app (settlement.config) within the self-service range.");
 
-        accounts.MapPost("/{accountId}/settlement-runs", async (string accountId, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))
-            .RequireAuthorization(Roles.Admin);
+        accounts.MapPost("/{accountId}/settlement-runs", async Task<Ok<SettlementRunResult>> (string accountId, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.Ref<ISettlementAccountGrain>(Ids.Require(accountId, "accountId")).RunSettlement()))
+            .RequireAuthorization(Roles.Admin).Declares()
+            .WithSummary("Settles the account's due shares now instead of at its next scheduled run (admins).");
     }
 
     /// <summary>A party uses only its own account (merchant or streamer whose id is the account id); admins any.</summary>

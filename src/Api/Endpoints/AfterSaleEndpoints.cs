@@ -15,7 +15,7 @@ public static class AfterSaleEndpoints
 {
     public sealed record OpenCaseRequest(AfterSaleKind? Kind, string? ReasonCode, string? Description, IReadOnlyList<string>? Evidence, long? Amount);
     public sealed record RejectRequest(string? Reason);
-    public sealed record OfferRequest(long? Amount);
+    public sealed record PartialRefundOfferRequest(long? Amount);
     public sealed record ReturnShipmentRequest(string? Carrier, string? TrackingNumber);
     public sealed record ArbitrationRequest(ArbitrationOutcome? Outcome, long? Amount, string? Note);
 
@@ -29,7 +29,8 @@ public static class AfterSaleEndpoints
                 RequestHelpers.Require(body.ReasonCode, "reasonCode"), body.Description ?? "", body.Evidence ?? [], RequestHelpers.Require(body.Amount, "amount"));
             var opened = await grains.Ref<IOrderGrain>(Ids.Require(orderId, "orderId")).OpenAfterSale(request);
             return TypedResults.Created($"/v1/after-sales/{opened.CaseId}", opened);
-        }).RequireAuthorization(Roles.Buyer).WithTags("AfterSale").Declares(400, 409);
+        }).RequireAuthorization(Roles.Buyer).WithTags("AfterSale").DeclaresIdempotencyKey().Declares(400, 409)
+          .WithSummary("Opens an after-sale case (refund only, return and refund, partial refund) on the buyer's own order; the same Idempotency-Key opens it once (the order's buyer).");
 
         var cases = v1.MapGroup("/after-sales/{caseId}").WithTags("AfterSale");
 
@@ -38,34 +39,44 @@ public static class AfterSaleEndpoints
             var view = await Case(grains, caseId).Get();
             http.User.EnsureCanRead(view);
             return TypedResults.Ok(view);
-        }).RequireAuthorization("authenticated").Declares();
+        }).RequireAuthorization("authenticated").Declares()
+          .WithSummary("An after-sale case with its state and history (the case's buyer or merchant, or an admin).");
 
-        MapStep(cases, "/approve", Party.Merchant, (c, me, _) => c.Approve(me));
-        MapStep<RejectRequest>(cases, "/reject", Party.Merchant, (c, me, body) => c.Reject(me, RequestHelpers.Require(body?.Reason, "reason")));
-        MapStep<OfferRequest>(cases, "/offer", Party.Merchant, (c, me, body) => c.OfferPartial(me, RequestHelpers.Require(body?.Amount, "amount")));
-        MapStep(cases, "/return-receipt", Party.Merchant, (c, me, _) => c.ConfirmReturn(me));
-        MapStep(cases, "/accept-offer", Party.Buyer, (c, me, _) => c.AcceptOffer(me));
-        MapStep(cases, "/withdraw", Party.Buyer, (c, me, _) => c.Withdraw(me));
-        MapStep(cases, "/escalate", Party.Buyer, (c, me, _) => c.Escalate(me));
+        MapStep(cases, "/approve", Party.Merchant, (c, me, _) => c.Approve(me))
+            .WithSummary("Approves the buyer's request; a return case then waits for the goods (the case's merchant).");
+        MapStep<RejectRequest>(cases, "/reject", Party.Merchant, (c, me, body) => c.Reject(me, RequestHelpers.Require(body?.Reason, "reason")))
+            .WithSummary("Rejects the case with a reason; the buyer may escalate (the case's merchant).");
+        MapStep<PartialRefundOfferRequest>(cases, "/offer", Party.Merchant, (c, me, body) => c.OfferPartial(me, RequestHelpers.Require(body?.Amount, "amount")))
+            .WithSummary("Offers a partial refund the buyer may accept (the case's merchant).");
+        MapStep(cases, "/return-receipt", Party.Merchant, (c, me, _) => c.ConfirmReturn(me))
+            .WithSummary("Confirms the returned goods arrived (the case's merchant).");
+        MapStep(cases, "/accept-offer", Party.Buyer, (c, me, _) => c.AcceptOffer(me))
+            .WithSummary("Accepts the merchant's partial refund offer (the case's buyer).");
+        MapStep(cases, "/withdraw", Party.Buyer, (c, me, _) => c.Withdraw(me))
+            .WithSummary("Withdraws the case (the case's buyer).");
+        MapStep(cases, "/escalate", Party.Buyer, (c, me, _) => c.Escalate(me))
+            .WithSummary("Asks the platform to arbitrate the case (the case's buyer).");
         MapStep<ReturnShipmentRequest>(cases, "/return-shipment", Party.Buyer, (c, me, body) =>
-            c.ShipReturn(me, RequestHelpers.Require(body?.Carrier, "carrier"), RequestHelpers.Require(body?.TrackingNumber, "trackingNumber")));
+            c.ShipReturn(me, RequestHelpers.Require(body?.Carrier, "carrier"), RequestHelpers.Require(body?.TrackingNumber, "trackingNumber")))
+            .WithSummary("Records the return parcel's carrier and tracking number (the case's buyer).");
 
         // The platform's decision on an escalated case: final.
         v1.MapPost("/admin/after-sales/{caseId}/arbitration", async Task<Ok<AfterSaleCaseView>> (string caseId, ArbitrationRequest body, HttpContext http, IGrainFactory grains) =>
         {
             var decision = new Arbitration(http.User.Subject(), RequestHelpers.Require(body.Outcome, "outcome"), body.Amount, RequestHelpers.Require(body.Note, "note"));
             return TypedResults.Ok(await Case(grains, caseId).Arbitrate(decision));
-        }).RequireAuthorization(Roles.Admin).WithTags("AfterSale").Declares(400, 409);
+        }).RequireAuthorization(Roles.Admin).WithTags("AfterSale").Declares(400, 409)
+          .WithSummary("Decides an escalated case for the buyer, the merchant or a partial amount; final (admins).");
     }
 
     private sealed record NoBody;
 
-    private static void MapStep(RouteGroupBuilder cases, string path, Party party, Func<IAfterSaleCaseGrain, string, NoBody?, Task<AfterSaleCaseView>> step) =>
+    private static RouteHandlerBuilder MapStep(RouteGroupBuilder cases, string path, Party party, Func<IAfterSaleCaseGrain, string, NoBody?, Task<AfterSaleCaseView>> step) =>
         cases.MapPost(path, async Task<Ok<AfterSaleCaseView>> (string caseId, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(await ActAsync(grains, http, caseId, party, (c, me) => step(c, me, null))))
             .RequireAuthorization(Access.RoleOf(party)).Declares(400, 409);
 
-    private static void MapStep<TBody>(RouteGroupBuilder cases, string path, Party party, Func<IAfterSaleCaseGrain, string, TBody?, Task<AfterSaleCaseView>> step)
+    private static RouteHandlerBuilder MapStep<TBody>(RouteGroupBuilder cases, string path, Party party, Func<IAfterSaleCaseGrain, string, TBody?, Task<AfterSaleCaseView>> step)
         where TBody : class =>
         cases.MapPost(path, async Task<Ok<AfterSaleCaseView>> (string caseId, TBody? body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(await ActAsync(grains, http, caseId, party, (c, me) => step(c, me, body))))

@@ -5,6 +5,7 @@ using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Common;
 using LiveCommerce.Grains.Orders;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace LiveCommerce.Api.Endpoints;
@@ -35,7 +36,7 @@ public static class LogisticsEndpoints
         // The carrier's event for a parcel. Anonymous but signed, checked the way the payment callback is (the same
         // scheme, CallbackSignature, in its own header): the signature header first, then a bounded read, then the MAC.
         // The event must name the order's own carrier and tracking number; repeats (same event id) change nothing.
-        v1.MapPost("/logistics/callbacks/sandbox", async Task<IResult> (HttpContext http, IGrainFactory grains, IOptions<SandboxCarrierOptions> carrier,
+        v1.MapPost("/logistics/callbacks/sandbox", async Task<Results<Ok<LogisticsAck>, ProblemHttpResult>> (HttpContext http, IGrainFactory grains, IOptions<SandboxCarrierOptions> carrier,
             [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
         {
             var now = clock.GetUtcNow();
@@ -63,7 +64,8 @@ public static class LogisticsEndpoints
             var order = await grains.Ref<IOrderGrain>(Ids.Require(callback.OrderId, "orderId")).ApplyLogisticsEvent(e);
             return TypedResults.Ok(new LogisticsAck(true, order.Status, order.Tracking?.Count ?? 0));
         }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes).WithTags("Logistics")
-            .Produces<LogisticsAck>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
+            .WithSummary($"The carrier's tracking event for an order's parcel, signed in {SignatureHeader} like the payment callback; repeats change nothing (the carrier, by its signature).");
     }
 
     public sealed record LogisticsAck(bool Acknowledged, OrderStatus OrderStatus, int TrackingEvents);

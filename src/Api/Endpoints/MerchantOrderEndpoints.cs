@@ -50,7 +50,8 @@ public static class MerchantOrderEndpoints
             var counts = await countTask;
             return TypedResults.Ok(new MerchantOrderList(page.Items.Select(Masked).ToList(),
                 page.Next is { } next ? OrderListRules.EncodeCursor(next) : null, CountsByStatus(counts)));
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).Produces<MerchantOrderList>().Declares(StatusCodes.Status400BadRequest);
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).Produces<MerchantOrderList>().Declares(StatusCodes.Status400BadRequest)
+          .WithSummary("One page of the merchant's orders, newest first, filtered by status, room, product, time and after-sale state, with counts by status (the merchant, its app with orders.read, or an admin).");
 
         // The filtered list as CSV, newest first, at most OrderListRules.MaxExportRows rows; a longer result is cut there,
         // says so in X-Export-Truncated and hands the cursor of the rest in X-Export-Next-Cursor.
@@ -100,8 +101,9 @@ public static class MerchantOrderEndpoints
                 w.Text(a?.Detail);
             });
             return TypedResults.File(csv, CsvFiles.ContentType, $"orders-{merchantId}.csv");
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).Produces(StatusCodes.Status200OK, contentType: CsvFiles.ContentType)
-          .Declares(StatusCodes.Status400BadRequest);
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).ProducesCsv()
+          .Declares(StatusCodes.Status400BadRequest)
+          .WithSummary("The filtered order list as CSV, cut at the export limit with X-Export-Truncated and X-Export-Next-Cursor (the merchant, its app with orders.read, or an admin).");
 
         // Operations: rebuild the merchant's list from the orders' and cases' durable state (a lost stream event left a row behind).
         v1.MapPost("/admin/merchants/{merchantId}/orders/rebuild", async Task<Ok<MerchantOrderRebuildResult>> (string merchantId, IGrainFactory grains) =>

@@ -6,6 +6,7 @@ using LiveCommerce.Contracts.Orders;
 using LiveCommerce.Contracts.Payments;
 using LiveCommerce.Grains.Payments.Gateway;
 using LiveCommerce.Grains.Payments.Reconciliation;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace LiveCommerce.Api.Endpoints;
@@ -21,6 +22,17 @@ public static class PaymentEndpoints
     public sealed record CompleteRequest(bool? Succeed, long? Amount);
     public sealed record ReconcileRequest(DateTimeOffset? From, DateTimeOffset? To);
 
+    /// <summary>
+    /// The acknowledgement that stops the provider's retries. <c>outcome</c> is <c>ignored</c> for a "processing" event,
+    /// otherwise what the order made of the result (<see cref="PaymentApplyOutcome"/> in camelCase, e.g. <c>applied</c>,
+    /// <c>alreadyApplied</c>).
+    /// </summary>
+    public sealed record CallbackAck(bool Acknowledged, string Outcome)
+    {
+        // The name the API's enum converter writes, so the body is the one the enum itself would give.
+        public static CallbackAck Of(PaymentApplyOutcome outcome) => new(true, JsonNamingPolicy.CamelCase.ConvertName(outcome.ToString()));
+    }
+
     public static void MapPaymentEndpoints(this RouteGroupBuilder v1, bool sandboxControls)
     {
         var payments = v1.MapGroup("/payments").WithTags("Payments");
@@ -31,20 +43,20 @@ public static class PaymentEndpoints
         // one of the order's own attempts for the amount due. Otherwise 409 (payment.unknown_attempt,
         // payment.amount_mismatch, payment.not_confirmed), nothing changes, and it is recorded for reconciliation.
         // Idempotent by payment id; acknowledging with 200 stops the provider's retries.
-        payments.MapPost("/callbacks/sandbox", async (HttpContext http, IGrainFactory grains, IOptions<SandboxGatewayOptions> options,
+        payments.MapPost("/callbacks/sandbox", async Task<Results<Ok<CallbackAck>, ProblemHttpResult>> (HttpContext http, IGrainFactory grains, IOptions<SandboxGatewayOptions> options,
             IOptions<OrderPolicy> orderPolicy, [FromKeyedServices(DomainClock.Key)] TimeProvider clock) =>
         {
             var now = clock.GetUtcNow();
             string? signature = http.Request.Headers[CallbackSignature.Header];
             if (!CallbackSignature.IsWellFormed(signature, now, SignatureTolerance))
-                return Results.Problem(statusCode: 401, title: "Missing, malformed or expired callback signature.");
+                return TypedResults.Problem(statusCode: 401, title: "Missing, malformed or expired callback signature.");
             // Buffered, so a retry after a silo failure (ClusterRetryFilter) reads the same body again.
             http.Request.EnableBuffering(MaxCallbackBytes + 1, MaxCallbackBytes + 1);
             var body = await SignedCallbacks.ReadBoundedAsync(http, MaxCallbackBytes);
             if (body is null)
-                return Results.Problem(statusCode: 413, title: "Callback too large.", detail: $"A callback body is at most {MaxCallbackBytes} bytes.");
+                return TypedResults.Problem(statusCode: 413, title: "Callback too large.", detail: $"A callback body is at most {MaxCallbackBytes} bytes.");
             if (!CallbackSignature.Verify(options.Value.CallbackSecret, signature, body, now, SignatureTolerance))
-                return Results.Problem(statusCode: 401, title: "Invalid callback signature.");
+                return TypedResults.Problem(statusCode: 401, title: "Invalid callback signature.");
 
             PaymentCallback? callback;
             try { callback = JsonSerializer.Deserialize<PaymentCallback>(body, JsonSerializerOptions.Web); }
@@ -54,7 +66,7 @@ public static class PaymentEndpoints
             Ids.Require(callback.OrderId, "orderId");
 
             // Only final results move money; a late "processing" event after the final one changes nothing.
-            if (callback.Type == PaymentCallback.Processing) return Results.Ok(new { acknowledged = true, outcome = "ignored" });
+            if (callback.Type == PaymentCallback.Processing) return TypedResults.Ok(new CallbackAck(true, "ignored"));
             if (callback.Type is not (PaymentCallback.Succeeded or PaymentCallback.Failed))
                 throw DomainException.Invalid("type", $"Unknown callback type '{callback.Type}'.");
             var succeeded = callback.Type == PaymentCallback.Succeeded;
@@ -77,29 +89,35 @@ public static class PaymentEndpoints
                     now, "callback", callback.PaymentId, callback.OrderId, callback.Amount, succeeded, reason));
             }
             if (refusal.Item1 is { } code) throw DomainException.Conflict(code, refusal.Item2);
-            return Results.Ok(new { acknowledged = true, outcome = applied.Outcome });
-        }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes).RetrySafe();
+            return TypedResults.Ok(CallbackAck.Of(applied.Outcome));
+        }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes).RetrySafe()
+          .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+          .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+          .WithSummary($"The payment provider's signed result of a payment ({CallbackSignature.Header}, within {SignatureTolerance.TotalMinutes:0} minutes); idempotent by payment id (the provider, by its signature).");
 
-        v1.MapGet("/admin/reconciliation", async (IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey).GetStatus()))
-            .RequireAuthorization(Roles.Admin).WithTags("Payments");
+        v1.MapGet("/admin/reconciliation", async Task<Ok<ReconciliationStatus>> (IGrainFactory grains) =>
+            TypedResults.Ok(await grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey).GetStatus()))
+            .RequireAuthorization(Roles.Admin).WithTags("Payments").Declares()
+            .WithSummary("Reconciliation with the provider: the checkpoint, what was checked and repaired, recent repairs and notifications that moved no money (admins).");
 
         // Runs reconciliation now: over [from, to) when given, otherwise over everything since the last checkpoint.
-        v1.MapPost("/admin/reconciliation/runs", async (ReconcileRequest? body, IGrainFactory grains) =>
+        v1.MapPost("/admin/reconciliation/runs", async Task<Ok<ReconciliationReport>> (ReconcileRequest? body, IGrainFactory grains) =>
         {
             var grain = grains.Ref<IPaymentReconciliationGrain>(PaymentReconciliationGrain.GatewayKey);
-            if (body?.From is null && body?.To is null) return Results.Ok(await grain.RunDue());
+            if (body?.From is null && body?.To is null) return TypedResults.Ok(await grain.RunDue());
             var from = RequestHelpers.Require(body.From, "from");
             var to = RequestHelpers.Require(body.To, "to");
             if (to <= from) throw DomainException.Invalid("to", "to must be after from.");
             if (to - from > TimeSpan.FromDays(31)) throw DomainException.Invalid("to", "A reconciliation window is at most 31 days.");
-            return Results.Ok(await grain.Reconcile(from, to));
-        }).RequireAuthorization(Roles.Admin).WithTags("Payments");
+            return TypedResults.Ok(await grain.Reconcile(from, to));
+        }).RequireAuthorization(Roles.Admin).WithTags("Payments").Declares(StatusCodes.Status400BadRequest)
+          .WithSummary("Reconciles with the provider now, over [from, to) (at most 31 days) or everything since the last checkpoint (admins).");
 
         if (!sandboxControls) return;
         // The sandbox provider's "payer": completes or fails a payment by hand (when auto-completion is off).
-        v1.MapPost("/sandbox/payments/{paymentId}/complete", async (string paymentId, CompleteRequest? body, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<ISandboxPaymentGrain>(Ids.Require(paymentId, "paymentId")).Complete(body?.Succeed ?? true, body?.Amount)))
-            .RequireAuthorization(Roles.Admin).WithTags("Sandbox");
+        v1.MapPost("/sandbox/payments/{paymentId}/complete", async Task<Ok<SandboxPaymentView>> (string paymentId, CompleteRequest? body, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.Ref<ISandboxPaymentGrain>(Ids.Require(paymentId, "paymentId")).Complete(body?.Succeed ?? true, body?.Amount)))
+            .RequireAuthorization(Roles.Admin).WithTags("Sandbox").Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict)
+            .WithSummary("Completes or fails a sandbox payment by hand, as the payer would (admins; sandbox only).");
     }
 }

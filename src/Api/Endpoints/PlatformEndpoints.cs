@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Api.Platform;
 using LiveCommerce.Contracts.Common;
@@ -24,6 +25,18 @@ public static class PlatformEndpoints
     public sealed record RegisteredApp(AppView App, string ClientSecret);
     public sealed record GrantRequest(IReadOnlyList<string>? Scopes);
     public sealed record GrantList(IReadOnlyList<AppGrantView> Grants);
+
+    /// <summary>The OAuth 2.0 token response (RFC 6749 §5.1) OpenIddict writes; declared so clients know its fields.</summary>
+    public sealed record OAuthTokenResponse(
+        [property: JsonPropertyName("access_token")] string AccessToken,
+        [property: JsonPropertyName("token_type")] string TokenType,
+        [property: JsonPropertyName("expires_in")] long ExpiresIn,
+        [property: JsonPropertyName("scope")] string? Scope);
+
+    /// <summary>The OAuth 2.0 error response (RFC 6749 §5.2): the token endpoint's refusals are in this form, not problem details.</summary>
+    public sealed record OAuthErrorResponse(
+        [property: JsonPropertyName("error")] string Error,
+        [property: JsonPropertyName("error_description")] string? ErrorDescription);
 
     public const int MaxWebhookUrlLength = 2000;
 
@@ -85,7 +98,8 @@ public static class PlatformEndpoints
         // The OAuth token endpoint (OpenIddict validated the client and its secret before this runs).
         v1.MapPost("/oauth/token", IssueToken).WithTags("Open platform").AllowAnonymous().DisableAntiforgery()
             .RequireRateLimiting(Quotas.TokenIssuance).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces<OAuthTokenResponse>(StatusCodes.Status200OK).Produces<OAuthErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<OAuthErrorResponse>(StatusCodes.Status401Unauthorized)
             .WithSummary("Client-credentials token for an app, acting for the merchant named by merchant_id (form parameter).");
     }
 
@@ -111,7 +125,7 @@ public static class PlatformEndpoints
     /// are), each of which the merchant must have granted. OpenIddict already refused unknown clients, wrong secrets and
     /// scopes the app is not registered for.
     /// </summary>
-    private static async Task<IResult> IssueToken(HttpContext http, IGrainFactory grains, OAuthSettings settings)
+    private static async Task<Results<SignInHttpResult, ForbidHttpResult>> IssueToken(HttpContext http, IGrainFactory grains, OAuthSettings settings)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenIddict request is missing.");
         if (!request.IsClientCredentialsGrantType())
@@ -134,11 +148,11 @@ public static class PlatformEndpoints
         identity.SetScopes(scopes);
         identity.SetResources(settings.Audience);
         identity.SetDestinations(_ => [Destinations.AccessToken]);
-        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static IResult Refuse(string error, string description) =>
-        Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+    private static ForbidHttpResult Refuse(string error, string description) =>
+        TypedResults.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
         {
             [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
             [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,

@@ -38,14 +38,15 @@ public static class ProductEndpoints
             }
             http.Response.Headers.ETag = CatalogueRules.ETag(view.Version);
             return TypedResults.Ok(view);
-        }).RequireAuthorization(Roles.Merchant).Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        }).RequireAuthorization(Roles.Merchant).Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict)
+          .WithSummary("Creates the merchant's product under its own id, or with If-Match replaces its editable part; answers the ETag (the merchant).");
 
         products.MapGet("/{productId}", async Task<Ok<ProductView>> (string productId, HttpContext http, IGrainFactory grains) =>
         {
             var view = await grains.Ref<IProductGrain>(Ids.Require(productId, "productId")).Get();
             http.Response.Headers.ETag = CatalogueRules.ETag(view.Version);
             return TypedResults.Ok(view);
-        }).RequireAuthorization("authenticated").Declares();
+        }).RequireAuthorization("authenticated").Declares().WithSummary("A product and its ETag (any signed-in caller).");
 
         // The merchant's own catalogue, by product id.
         v1.MapGet("/merchants/{merchantId}/products", async Task<Ok<ProductPage>> (string merchantId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>
@@ -53,6 +54,7 @@ public static class ProductEndpoints
             http.User.EnsureActsAs(Party.Merchant, Ids.Require(merchantId, "merchantId"));
             var (o, l) = RequestHelpers.Paging(offset, limit);
             return TypedResults.Ok(await grains.Ref<IMerchantProductsGrain>(merchantId).List(o, l));
-        }).WithTags("Products").RequireAuthorization("authenticated").Declares(StatusCodes.Status400BadRequest);
+        }).WithTags("Products").RequireAuthorization("authenticated").Declares(StatusCodes.Status400BadRequest)
+          .WithSummary("One page of the merchant's products by product id (the merchant or an admin).");
     }
 }

@@ -23,20 +23,20 @@ public static class RoomEventsEndpoints
     {
         var rooms = v1.MapGroup("/rooms").WithTags("Rooms");
 
-        rooms.MapGet("/{roomId}/events", async (string roomId, long? lastEventId, HttpContext http, RoomFeeds feeds, CancellationToken aborted) =>
+        rooms.MapGet("/{roomId}/events", async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> (string roomId, long? lastEventId, HttpContext http, RoomFeeds feeds, CancellationToken aborted) =>
         {
             Ids.Require(roomId, "roomId");
             var resumeFrom = ResumePoint(http, lastEventId);
             var connection = feeds.Connect(roomId);
             if (connection is null)
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This front door holds as many viewers as it may.",
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This front door holds as many viewers as it may.",
                     detail: "Retry shortly; another front door may have room.");
             try
             {
                 // Registered before reading, so every tick after what is read now is queued for this viewer.
                 var start = resumeFrom is { } after ? await connection.Feed.CatchUpAsync(after) : new RoomChannelCatchUp(null, await connection.Feed.SnapshotAsync());
                 if (start.Snapshot is { Exists: false }) throw DomainException.NotFound("room", roomId);
-                return (IResult)TypedResults.ServerSentEvents(Stream(feeds, connection, start, resumeFrom ?? 0, aborted));
+                return TypedResults.ServerSentEvents(Stream(feeds, connection, start, resumeFrom ?? 0, aborted));
             }
             catch
             {
@@ -49,31 +49,33 @@ public static class RoomEventsEndpoints
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .WithSummary("Live room events (SSE): 'snapshot', then 'delta' events (id = sequence), 'heartbeat'; resume with Last-Event-ID.");
+        .WithSummary("Live room events (SSE): 'snapshot', then 'delta' events (id = sequence), 'heartbeat'; resume with Last-Event-ID (anyone, without a token).");
 
         // The streamer pins the product being explained; viewers see it as a 'pinned' delta.
-        rooms.MapPut("/{roomId}/pinned", async (string roomId, PinRequest body, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId"))
+        rooms.MapPut("/{roomId}/pinned", async Task<Ok<RoomView>> (string roomId, PinRequest body, HttpContext http, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId"))
                 .Pin(http.User.Subject(), Ids.Require(RequestHelpers.Require(body.ProductId, "productId"), "productId"))))
             .RequireAuthorization(Roles.Streamer)
-            .Produces<RoomView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Pins the shelf product the streamer is presenting; viewers get it as a 'pinned' delta (the room's streamer).");
 
-        rooms.MapDelete("/{roomId}/pinned", async (string roomId, HttpContext http, IGrainFactory grains) =>
-            Results.Ok(await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).Pin(http.User.Subject(), null)))
+        rooms.MapDelete("/{roomId}/pinned", async Task<Ok<RoomView>> (string roomId, HttpContext http, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).Pin(http.User.Subject(), null)))
             .RequireAuthorization(Roles.Streamer)
-            .Produces<RoomView>().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Unpins the pinned product (the room's streamer).");
 
         // The streamer bars a viewer from commenting; the viewer's comments are taken off viewers' screens.
-        rooms.MapPut("/{roomId}/comment-bans/{viewerId}", async (string roomId, string viewerId, HttpContext http, IGrainFactory grains) =>
+        rooms.MapPut("/{roomId}/comment-bans/{viewerId}", async Task<NoContent> (string roomId, string viewerId, HttpContext http, IGrainFactory grains) =>
         {
             await grains.Ref<ILiveRoomGrain>(Ids.Require(roomId, "roomId")).BanCommenter(http.User.Subject(), Ids.Require(viewerId, "viewerId"));
-            return Results.NoContent();
+            return TypedResults.NoContent();
         })
             .RequireAuthorization(Roles.Streamer)
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Bars a viewer from commenting in the room and takes its comments off viewers' screens (the room's streamer).");
 
         // The room's streamer (or an admin) takes one comment down; viewers who were shown it remove it.
         rooms.MapDelete("/{roomId}/comments/{commentId}", async Task<NoContent> (string roomId, string commentId, HttpContext http, IGrainFactory grains) =>

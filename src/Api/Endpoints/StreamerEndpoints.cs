@@ -1,6 +1,7 @@
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Contracts.Common;
 using LiveCommerce.Contracts.Rooms;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LiveCommerce.Api.Endpoints;
 
@@ -13,19 +14,20 @@ public static class StreamerEndpoints
         var streamers = v1.MapGroup("/streamers").WithTags("Streamers");
 
         // A streamer creates its own profile; repeating the same request returns the same profile.
-        streamers.MapPut("/{streamerId}", async (string streamerId, CreateStreamerRequest body, HttpContext http, IGrainFactory grains) =>
+        streamers.MapPut("/{streamerId}", async Task<Ok<StreamerProfile>> (string streamerId, CreateStreamerRequest body, HttpContext http, IGrainFactory grains) =>
         {
             Ids.Require(streamerId, "streamerId");
             http.User.EnsureActsAs(Party.Streamer, streamerId);
             var profile = await grains.Ref<IStreamerGrain>(streamerId)
                 .CreateProfile(new CreateStreamerProfile(body.DisplayName ?? "", body.HomeCity ?? ""));
-            return Results.Ok(profile);
-        }).RequireAuthorization(Roles.Streamer);
+            return TypedResults.Ok(profile);
+        }).RequireAuthorization(Roles.Streamer).Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict)
+          .WithSummary("Creates the streamer's profile (display name, home city), which it needs before opening rooms; the same request again answers the same profile (the streamer).");
 
-        streamers.MapGet("/{streamerId}", async (string streamerId, IGrainFactory grains) =>
+        streamers.MapGet("/{streamerId}", async Task<Ok<StreamerProfile>> (string streamerId, IGrainFactory grains) =>
         {
             Ids.Require(streamerId, "streamerId");
-            return Results.Ok(await grains.Ref<IStreamerGrain>(streamerId).GetProfile());
-        }).RequireAuthorization("authenticated");
+            return TypedResults.Ok(await grains.Ref<IStreamerGrain>(streamerId).GetProfile());
+        }).RequireAuthorization("authenticated").Declares().WithSummary("A streamer's public profile (any signed-in caller).");
     }
 }

@@ -1,7 +1,10 @@
 using System.Net.Http.Json;
+using System.Reflection;
 using System.Text.Json;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Tests.Support;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveCommerce.Tests.Api;
 
@@ -85,6 +88,126 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
         Assert.False(string.IsNullOrEmpty(document.GetProperty("info").GetProperty("contact").GetProperty("name").GetString()));
         Assert.Equal("/", document.GetProperty("servers")[0].GetProperty("url").GetString());
         Assert.DoesNotContain(document.GetProperty("paths").EnumerateObject(), p => p.Name.StartsWith("/dashboard"));
+    }
+
+    [Fact]
+    public async Task Every_operation_has_a_summary()
+    {
+        var missing = Operations(await Document())
+            .Where(o => !o.Operation.TryGetProperty("summary", out var s) || string.IsNullOrWhiteSpace(s.GetString()))
+            .Select(o => o.Key).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} operations without a summary:\n{string.Join("\n", missing)}");
+    }
+
+    // Streams and files carry no JSON schema; naming their media type is what a client needs.
+    private static readonly HashSet<string> SchemalessMediaTypes = ["text/event-stream", "text/csv"];
+
+    [Fact]
+    public async Task Every_success_response_with_a_body_describes_it()
+    {
+        var document = await Document();
+        var offending = new List<string>();
+        foreach (var (key, operation) in Operations(document))
+            foreach (var response in operation.GetProperty("responses").EnumerateObject())
+            {
+                // 204 and redirects have no body by definition; 202 here means "taken, nothing to return" unless it declares content.
+                if (response.Name[0] != '2' || response.Name == "204") continue;
+                if (!response.Value.TryGetProperty("content", out var content) || !content.EnumerateObject().Any())
+                {
+                    if (response.Name != "202") offending.Add($"{key} {response.Name}: no content");
+                    continue;
+                }
+                foreach (var media in content.EnumerateObject())
+                {
+                    if (SchemalessMediaTypes.Contains(media.Name)) continue;
+                    if (!media.Value.TryGetProperty("schema", out var schema) || IsEmpty(document, schema))
+                        offending.Add($"{key} {response.Name} {media.Name}: empty schema");
+                }
+            }
+        Assert.True(offending.Count == 0, $"{offending.Count} success responses without a body schema:\n{string.Join("\n", offending)}");
+    }
+
+    [Theory]
+    [InlineData("/v1/orders", "post", "201", "orderId,status,amount,buyerId")]
+    [InlineData("/v1/orders", "post", "200", "orderId,status")]
+    [InlineData("/v1/rooms/{roomId}", "get", "200", "roomId,streamerId,title,status,shelf,viewersNow")]
+    [InlineData("/v1/orders/{orderId}/split", "get", "200", "orderId,paidAmount,refundedAmount,onHold,split")]
+    [InlineData("/v1/accounts/{accountId}", "get", "200", "accountId,pending,available,paidOut,cycleDays")]
+    [InlineData("/v1/admin/cluster", "get", "200", "silos")]
+    [InlineData("/v1/payments/callbacks/sandbox", "post", "200", "acknowledged,outcome")]
+    [InlineData("/v1/oauth/token", "post", "200", "access_token,token_type,expires_in")]
+    public async Task A_success_schema_names_the_real_properties(string path, string method, string status, string properties)
+    {
+        var document = await Document();
+        var response = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status);
+        var schema = Resolve(document, response.GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        var named = PropertyNames(document, schema).ToHashSet();
+        Assert.All(properties.Split(','), p => Assert.Contains(p, named));
+    }
+
+    [Theory]
+    [InlineData("/v1/orders", "post", "409")]
+    [InlineData("/v1/orders", "post", "422")]
+    [InlineData("/v1/orders", "post", "429")]
+    [InlineData("/v1/orders/{orderId}", "get", "404")]
+    public async Task Domain_problems_an_operation_answers_are_declared(string path, string method, string status)
+    {
+        var responses = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+        Assert.True(responses.TryGetProperty(status, out var response), $"{method} {path} does not declare {status}");
+        Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _));
+    }
+
+    // Schemas are named by the type's short name: two request or response types with one name would share one schema,
+    // and one of the operations would document the other's body.
+    [Fact]
+    public void No_two_types_in_the_document_share_a_schema_name()
+    {
+        var descriptions = api.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items);
+        var pending = new Queue<Type>(descriptions.SelectMany(d => d.ParameterDescriptions.Select(p => p.Type)
+            .Concat(d.SupportedResponseTypes.Select(r => r.Type))).OfType<Type>());
+        var seen = new HashSet<Type>();
+        while (pending.TryDequeue(out var type))
+        {
+            if (!seen.Add(type)) continue;
+            foreach (var argument in type.GetGenericArguments()) pending.Enqueue(argument);
+            if (type.GetElementType() is { } element) pending.Enqueue(element);
+            if (!Ours(type)) continue;
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance)) pending.Enqueue(property.PropertyType);
+        }
+        Assert.Contains(seen, t => t.Name == "OrderView"); // the walk reached the bodies
+        var clashes = seen.Where(Ours).GroupBy(t => t.Name).Where(g => g.Count() > 1)
+            .Select(g => string.Join(" vs ", g.Select(t => t.FullName))).ToList();
+        Assert.True(clashes.Count == 0, "schema names shared by different types:\n" + string.Join("\n", clashes));
+    }
+
+    private static bool Ours(Type type) => type.Assembly.GetName().Name?.StartsWith("LiveCommerce", StringComparison.Ordinal) == true;
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        for (var hops = 0; hops < 10 && schema.TryGetProperty("$ref", out var reference); hops++)
+        {
+            var name = reference.GetString()!.Split('/')[^1];
+            schema = document.GetProperty("components").GetProperty("schemas").GetProperty(name);
+        }
+        return schema;
+    }
+
+    private static IEnumerable<string> PropertyNames(JsonElement document, JsonElement schema)
+    {
+        schema = Resolve(document, schema);
+        if (schema.TryGetProperty("properties", out var properties))
+            foreach (var p in properties.EnumerateObject()) yield return p.Name;
+        foreach (var composite in new[] { "allOf", "anyOf", "oneOf" })
+            if (schema.TryGetProperty(composite, out var parts))
+                foreach (var part in parts.EnumerateArray())
+                    foreach (var name in PropertyNames(document, part)) yield return name;
+    }
+
+    private static bool IsEmpty(JsonElement document, JsonElement schema)
+    {
+        schema = Resolve(document, schema);
+        return schema.ValueKind != JsonValueKind.Object
+            || !new[] { "type", "properties", "items", "allOf", "anyOf", "oneOf", "$ref" }.Any(k => schema.TryGetProperty(k, out _));
     }
 
     [Theory]
