@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using LiveCommerce.Contracts.Events;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -15,6 +16,9 @@ public abstract class AnalyticsGrainBase<TState>(IPersistentState<TState> state,
     : Grain, IStreamSubscriptionObserver
 {
     private bool _dirty;
+    // Another activation wrote the state since this one loaded it (a silo handing its grains over): this one's writes
+    // can never succeed again, so it leaves and the next activation loads the other's counters.
+    private bool _superseded;
 
     protected TState S => state.State;
     protected AnalyticsOptions Options { get; } = options.Value;
@@ -27,7 +31,7 @@ public abstract class AnalyticsGrainBase<TState>(IPersistentState<TState> state,
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError) await FlushAsync(cancellationToken);
+        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError && !_superseded) await FlushAsync(cancellationToken);
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -71,6 +75,13 @@ public abstract class AnalyticsGrainBase<TState>(IPersistentState<TState> state,
         try
         {
             await state.WriteStateAsync(cancellationToken);
+        }
+        catch (InconsistentStateException e)
+        {
+            // What this activation counted since its last write is lost, as in a crash; the rebuild restores it.
+            _superseded = true;
+            logger.LogWarning(e, "{Grain} was written by another activation; deactivating to load it", GetType().Name);
+            DeactivateOnIdle();
         }
         catch (Exception e)
         {

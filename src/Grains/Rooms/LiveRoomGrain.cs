@@ -52,7 +52,7 @@ public sealed class LiveRoomGrain(
     private readonly Dictionary<string, int> _openByBuyer = [];
     private readonly Dictionary<(string Buyer, string Product), int> _openByBuyerProduct = [];
     private long _gmv, _ordersPaid, _refundedAmount;
-    private bool _audienceDirty;
+    private bool _audienceDirty, _audienceSuperseded;
     private bool _sweeping;
     private bool _sweepReminderRegistered;
     private long _likesSinceFlush, _commentsSinceFlush, _sharesSinceFlush;
@@ -112,7 +112,7 @@ public sealed class LiveRoomGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError) await FlushAudienceAsync(cancellationToken);
+        if (reason.ReasonCode != DeactivationReasonCode.ApplicationError && !_audienceSuperseded) await FlushAudienceAsync(cancellationToken);
     }
 
     // ---- streamer operations ------------------------------------------------------------------
@@ -626,6 +626,15 @@ public sealed class LiveRoomGrain(
         try
         {
             await audience.WriteSnapshotAsync(_audience, copier);
+        }
+        catch (Orleans.Storage.InconsistentStateException e)
+        {
+            // Another activation of the room wrote its audience since this one loaded it (a silo handing its grains
+            // over): no later write of this one can succeed, so it leaves and the next activation loads the other's.
+            // The viewers this one saw since its last write are lost, as in a crash.
+            _audienceSuperseded = true;
+            logger.LogWarning(e, "Room {RoomId}'s audience was written by another activation; deactivating to load it", RoomId);
+            DeactivateOnIdle();
         }
         catch (Exception e)
         {
