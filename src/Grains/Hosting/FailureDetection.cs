@@ -16,6 +16,7 @@ public static class FailureDetection
     public const string ClientSection = "LiveCommerce:Api:Cluster";
     public const string ShutdownTimeoutSetting = "LiveCommerce:Silo:ShutdownTimeout";
     public const string SiloResponseTimeoutSetting = "LiveCommerce:Silo:ResponseTimeout";
+    public static readonly TimeSpan DefaultSiloResponseTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Our membership defaults; configuration overrides any of them.</summary>
     public static void ApplyDefaults(ClusterMembershipOptions o)
@@ -43,14 +44,13 @@ public static class FailureDetection
             if (tuned) ApplyDefaults(o);
             configuration.GetSection(MembershipSection).Bind(o);
         });
-        // Silo-to-silo call timeout (Orleans' 30 s unless configured). 10 s removed the 30 s waits a graceful stop causes
-        // (requests it drops, dotnet/orleans#2287) in the rolling-restart drills, but two of those five runs ended with
-        // the books or a room's stock apart from the database, which 30 s never showed: not the default until that is
-        // explained (docs/BENCHMARKS.md, "Failover drills, three runs each").
+        // Silo-to-silo call timeout, 10 s instead of Orleans' 30 s: a graceful stop drops a few queued requests
+        // (dotnet/orleans#2287), and their callers then waited 30 s, past the front door's retry budget, holding every
+        // request queued behind them. 10 s first showed books apart from the database; that was two activations of
+        // one account or room saving over each other, which the versioned saves now refuse (docs/BENCHMARKS.md).
         if (tuned) silo.Services.AddOptions<SiloMessagingOptions>().Configure<IConfiguration>((o, configuration) =>
-        {
-            if (configuration.GetValue<TimeSpan?>(SiloResponseTimeoutSetting) is { } timeout) o.ResponseTimeout = timeout;
-        });
+            o.ResponseTimeout = configuration.GetValue(SiloResponseTimeoutSetting, DefaultSiloResponseTimeout));
+
         // How long SIGTERM leaves the silo to stop gracefully (the host's default is 30 s). The embedded profile's host is
         // the front door, which sets its own.
         if (tuned) silo.Services.AddOptions<HostOptions>().Configure<IConfiguration>((o, configuration) =>
