@@ -75,6 +75,9 @@ public sealed class ScopeCounterGrain(
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
     private HourlyCounts _counts = null!;
     private bool _dirty;
+    // Another activation wrote the counts since this one loaded them (a silo handing its grains over): this one's
+    // writes can never succeed again, so it leaves and the next activation loads the other's.
+    private bool _superseded;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -83,7 +86,7 @@ public sealed class ScopeCounterGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _superseded ? Task.CompletedTask : FlushAsync();
 
     public Task<ScopeActivity> RecordOrders(DateTimeOffset at, bool countTowardsNight, int orders)
     {
@@ -132,6 +135,13 @@ public sealed class ScopeCounterGrain(
         {
             persisted.State = copier.Copy(new ScopeCounterState { Counts = _counts });
             await persisted.WriteStateAsync();
+        }
+        catch (Orleans.Storage.InconsistentStateException e)
+        {
+            // What this activation counted since its last write is lost, as in a crash.
+            _superseded = true;
+            logger.LogWarning(e, "Risk counters of {Scope} were written by another activation; deactivating to load them", this.GetPrimaryKeyString());
+            DeactivateOnIdle();
         }
         catch (Exception e)
         {

@@ -27,6 +27,8 @@ public sealed class RiskAlertsGrain(
 {
     public const int Kept = 2000;
     private bool _dirty;
+    // Another activation wrote the alerts since this one loaded them: no later write of this one can succeed.
+    private bool _superseded;
     private RiskAlertsState _live = null!;
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
 
@@ -38,7 +40,7 @@ public sealed class RiskAlertsGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _superseded ? Task.CompletedTask : FlushAsync();
 
     public async Task Record(RiskAlert alert)
     {
@@ -74,6 +76,13 @@ public sealed class RiskAlertsGrain(
         try
         {
             await persisted.WriteSnapshotAsync(_live, copier);
+        }
+        catch (Orleans.Storage.InconsistentStateException e)
+        {
+            // Leaves so the next activation loads the other's alerts; what this one added since its last write is lost.
+            _superseded = true;
+            logger.LogWarning(e, "Risk alerts were written by another activation; deactivating to load them");
+            DeactivateOnIdle();
         }
         catch (Exception e)
         {
