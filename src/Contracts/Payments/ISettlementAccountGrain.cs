@@ -96,9 +96,13 @@ public sealed record PayoutReceipt(
     [property: Id(3)] string Receipt,
     [property: Id(4)] DateTimeOffset PaidAt,
     [property: Id(5)] long? AvailableAfter,
-    [property: Id(6)] long? PaidOutAfter,
-    // Said by the Idempotent-Replayed header, not the body, so a replay's body is the original's.
-    [property: Id(7), System.Text.Json.Serialization.JsonIgnore] bool Replayed);
+    [property: Id(6)] long? PaidOutAfter)
+{
+    /// <summary>This answer repeats an earlier payout of the same key. Said by the Idempotent-Replayed header, not the
+    /// body, so a replay's body is the original's (and the type still reads back from JSON).</summary>
+    [Id(7), System.Text.Json.Serialization.JsonIgnore]
+    public bool Replayed { get; init; }
+}
 
 [GenerateSerializer, Immutable]
 public sealed record SettlementRunResult(

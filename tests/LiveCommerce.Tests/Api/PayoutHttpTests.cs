@@ -54,6 +54,8 @@ public sealed class PayoutHttpTests(ApiFactory api) : IClassFixture<ApiFactory>
             paid.GetProperty("amount").GetInt64(), receipt, paid.GetProperty("paidAt").GetDateTimeOffset()));
         Assert.Equal((available - amount, amount), (paid.GetProperty("availableAfter").GetInt64(), paid.GetProperty("paidOutAfter").GetInt64()));
         Assert.False(paid.TryGetProperty("replayed", out _)); // said by the header only
+        Assert.Equal(new LiveCommerce.Contracts.Payments.PayoutReceipt("po-r1", m, amount, $"payout:{m}:po-r1", paidAt, available - amount, amount),
+            System.Text.Json.JsonSerializer.Deserialize<LiveCommerce.Contracts.Payments.PayoutReceipt>(firstBody, Json)); // a .NET client reads it back
 
         // Later, the same key: the original receipt byte for byte, marked replayed, and nothing more paid.
         api.Clock.Advance(TimeSpan.FromMinutes(10));

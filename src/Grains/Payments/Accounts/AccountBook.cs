@@ -256,7 +256,7 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
 
     private PayoutReceipt Receipt(string payoutId, PayoutRecord record, long requested, bool replayed) =>
         new(payoutId, accountId, record.Amount ?? requested, PayoutEntryId(accountId, payoutId), record.At,
-            record.AvailableAfter, record.PaidOutAfter, replayed);
+            record.AvailableAfter, record.PaidOutAfter) { Replayed = replayed };
 
     /// <summary>The ledger entry of a payout (its receipt).</summary>
     public static string PayoutEntryId(string accountId, string payoutId) => $"payout:{accountId}:{payoutId}";
