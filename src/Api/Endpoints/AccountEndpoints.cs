@@ -29,7 +29,7 @@ public static class AccountEndpoints
         {
             var (f, t) = Range(from, to);
             return TypedResults.Ok(await Own(http.User, grains, accountId).GetBatches(f, t));
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).Declares(StatusCodes.Status400BadRequest)
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).RequiresQuery("from", "to").Declares(StatusCodes.Status400BadRequest)
           .WithSummary($"The account's settlement batches settled between from and to (both required, at most {MaxRangeDays} days; the account's owner, its app, or an admin).");
 
         accounts.MapGet("/{accountId}/batches/{batchId}", async Task<Ok<SettlementBatchView>> (string accountId, string batchId, HttpContext http, IGrainFactory grains) =>
@@ -55,16 +55,24 @@ public static class AccountEndpoints
                 w.Text(l.BatchId);
             });
             return TypedResults.File(csv, CsvFiles.ContentType, $"statement-{accountId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
-        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).ProducesCsv().Declares(StatusCodes.Status400BadRequest)
+        }).RequireAuthorization("authenticated").AllowApps(AppScopes.SettlementRead).RequiresQuery("from", "to").ProducesCsv().Declares(StatusCodes.Status400BadRequest)
           .WithSummary("Every ledger line of the account from..to (both required) as CSV for bookkeeping (the account's owner, its app, or an admin).");
 
-        accounts.MapPost("/{accountId}/payouts", async Task<Ok<AccountBalance>> (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
+        // The payout id is the Idempotency-Key: a repeat answers the original receipt and pays nothing more.
+        accounts.MapPost("/{accountId}/payouts", async Task<Ok<PayoutReceipt>> (string accountId, PayoutRequest body, HttpContext http, IGrainFactory grains) =>
         {
             var key = http.RequireIdempotencyKey();
             var account = Own(http.User, grains, accountId);
-            return TypedResults.Ok(await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject()));
-        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().Declares(StatusCodes.Status409Conflict)
-          .WithSummary("Pays out an amount of the available balance to the account's owner and answers the new balance (the account's owner or an admin).");
+            var receipt = await account.Payout(key, RequestHelpers.Require(body.Amount, "amount"), http.User.Subject());
+            // The front door's own repeat of this request found what its first attempt paid: for the caller it is the first answer.
+            if (receipt.Replayed && !ClusterRetryFilter.IsRepeat(http)) http.Response.Headers[RequestHelpers.IdempotentReplayedHeader] = "true";
+            return TypedResults.Ok(receipt);
+        }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey).Declares(StatusCodes.Status409Conflict)
+          .WithDescription("200 with the payout's receipt: payoutId (the Idempotency-Key), amount (fen), receipt (the ledger entry that " +
+              "records it, the same one the payout.paid webhook names), paidAt and the balances right after it. A repeat with the same " +
+              "key and amount answers the original receipt with header Idempotent-Replayed: true and pays nothing. 409 codes: " +
+              "account.insufficient_funds, idempotency.key_reused (the key was used for another amount).")
+          .WithSummary("Pays out an amount of the available balance to the account's owner and answers the payout's receipt (the account's owner or an admin).");
 
         // The cycle: an operator sets any (0..30); the merchant itself, or its app with settlement.config, chooses within
         // the platform's self-service range. The answer says which confirmed shares keep their date (all of them).

@@ -10,7 +10,7 @@ namespace LiveCommerce.Api.Endpoints;
 public static class AddressEndpoints
 {
     public sealed record AddressRequest(string? Recipient, string? Phone, string? Province, string? City, string? District, string? Detail,
-        string? RegionCode, bool? IsDefault)
+        string? RegionCode, bool? IsDefault = null)
     {
         public ShippingAddress ToAddress() => new(Recipient ?? "", Phone ?? "", Province ?? "", City ?? "", District ?? "", Detail ?? "", RegionCode);
     }

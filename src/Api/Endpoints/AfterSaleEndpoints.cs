@@ -13,11 +13,11 @@ namespace LiveCommerce.Api.Endpoints;
 /// </summary>
 public static class AfterSaleEndpoints
 {
-    public sealed record OpenCaseRequest(AfterSaleKind? Kind, string? ReasonCode, string? Description, IReadOnlyList<string>? Evidence, long? Amount);
+    public sealed record OpenCaseRequest(AfterSaleKind? Kind, string? ReasonCode, long? Amount, string? Description = null, IReadOnlyList<string>? Evidence = null);
     public sealed record RejectRequest(string? Reason);
     public sealed record PartialRefundOfferRequest(long? Amount);
     public sealed record ReturnShipmentRequest(string? Carrier, string? TrackingNumber);
-    public sealed record ArbitrationRequest(ArbitrationOutcome? Outcome, long? Amount, string? Note);
+    public sealed record ArbitrationRequest(ArbitrationOutcome? Outcome, string? Note, long? Amount = null);
 
     public static void MapAfterSaleEndpoints(this RouteGroupBuilder v1)
     {

@@ -19,7 +19,7 @@ public static class OfferEndpoints
     public sealed record OfferTerms(string ProductId, string MerchantId, OfferStatus Status, long Version, int CommissionBasisPoints,
         int SellerFloorBasisPoints, bool OpenToAll, bool OpenToMe);
 
-    public sealed record OfferRequest(int? CommissionBasisPoints, int? SellerFloorBasisPoints, bool? OpenToAll, IReadOnlyList<string>? StreamerIds);
+    public sealed record OfferRequest(int? CommissionBasisPoints, int? SellerFloorBasisPoints, bool? OpenToAll = null, IReadOnlyList<string>? StreamerIds = null);
 
     public static void MapOfferEndpoints(this RouteGroupBuilder v1)
     {

@@ -12,7 +12,7 @@ namespace LiveCommerce.Api.Endpoints;
 
 public static class OrderEndpoints
 {
-    public sealed record PlaceOrderRequest(string? RoomId, string? ProductId, int? Quantity, string? DeviceId, string? AddressId = null);
+    public sealed record PlaceOrderRequest(string? RoomId, string? ProductId, int? Quantity, string? DeviceId = null, string? AddressId = null);
     public sealed record ShipRequest(string? TrackingNumber, string? Carrier);
     public sealed record RefundHttpRequest(long? Amount, string? Reason);
     /// <summary>Who earns what from an order: for its merchant, the parties in the split and admins.</summary>
@@ -59,10 +59,14 @@ public static class OrderEndpoints
             };
         }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey)
             .RequireRateLimiting(Quotas.PerUserOrders).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithDescription("201 with the new order; 200 with header Idempotent-Replayed: true when this Idempotency-Key already placed it. " +
-                "409 codes: stock.sold_out, room.not_live, shelf.not_listed, offer.withdrawn, order.open_orders_limit; 422 risk.rejected " +
-                "(reasons lists the rules); 400 order.over_per_order_limit names quantity. A buyer registers before ordering.")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithDescription("The buyer must be registered first (PUT /v1/buyers/{buyerId} with its own id). " +
+                "201 with the new order; 200 with header Idempotent-Replayed: true when this Idempotency-Key already placed it. " +
+                "404 codes: buyer.not_found (the buyer has not registered), address.not_found (addressId is not in the buyer's address book). " +
+                "409 codes: stock.sold_out, room.not_live, shelf.not_listed (the product is not on this room's shelf, also when no such " +
+                "product exists: an order names a shelf item, not a catalogue id), offer.withdrawn, order.open_orders_limit; 422 risk.rejected " +
+                "(reasons lists the rules); 400 order.over_per_order_limit names quantity. deviceId is optional.")
             .WithSummary("Places an order for a product on a live room's shelf, reserving its stock until the payment deadline (a registered buyer).");
 
         orders.MapGet("/{orderId}", async Task<Ok<OrderView>> (string orderId, HttpContext http, IGrainFactory grains) =>
@@ -147,7 +151,7 @@ public static class OrderEndpoints
 
     private static Ok<OrderView> Replayed(HttpContext http, OrderView order)
     {
-        http.Response.Headers["Idempotent-Replayed"] = "true";
+        http.Response.Headers[RequestHelpers.IdempotentReplayedHeader] = "true";
         return TypedResults.Ok(ForBuyer(order));
     }
 

@@ -19,6 +19,34 @@ public static class PaymentEndpoints
     /// <summary>Largest callback body read (a real callback is a few hundred bytes).</summary>
     public const int MaxCallbackBytes = 8 * 1024;
 
+    /// <summary>The callback contract for gateway adapters, as the document states it (docs/ARCHITECTURE.md repeats it).</summary>
+    public static readonly string CallbackContract = $$"""
+        The contract for payment gateway adapters.
+
+        **Body.** JSON, at most {{MaxCallbackBytes}} bytes: `eventId`, `type` (`{{PaymentCallback.Processing}}`, `{{PaymentCallback.Succeeded}}`
+        or `{{PaymentCallback.Failed}}`), `paymentId` and `orderId` (ids: letters, digits, `-`, `_`, `:`, `.`; at most {{Ids.MaxLength}}),
+        `amount` (fen; positive for a success, not negative otherwise) and `occurredAt` (ISO 8601).
+
+        **Signature.** Header `{{CallbackSignature.Header}}: t=<unix seconds>,v1=<64 hex digits>`, where v1 is
+        HMAC-SHA256 keyed with the shared callback secret (`{{SandboxGatewayOptions.Section}}:CallbackSecret`) over the UTF-8
+        bytes of `t`, then `.`, then the raw body bytes exactly as sent. The MAC is compared in constant time.
+
+        **Window.** `t` must be within {{SignatureTolerance.TotalMinutes:0}} minutes of the server's clock, before or after;
+        a missing, malformed or out-of-window header is refused with 401 before the body is read; a wrong MAC is 401.
+
+        **Replays.** A signed callback replayed within the window is harmless: results are idempotent by `paymentId`
+        (the same result again answers 200 with outcome `alreadyApplied`) and a `{{PaymentCallback.Processing}}` event
+        changes nothing. Outside the window a replay is 401. A verified callback is only a notification: the order
+        believes it once the provider confirms the payment as one of the order's own attempts for the amount due.
+
+        **Answers.** 200 `{"acknowledged": true, "outcome": ...}` stops the provider's retries (`ignored` for
+        processing, else `applied`, `alreadyApplied`, `failed`, `refundedCancelledOrder`, `refundedDuplicate`,
+        `refundedAmountMismatch`); 400 a malformed body, id, type or amount; 401 the signature; 413 a body too large;
+        409 `payment.unknown_attempt`, `payment.amount_mismatch` or `payment.not_confirmed` (nothing changed; recorded
+        for reconciliation); 503 the cluster or database is unavailable (retry later with the same body, re-signed
+        if the window has passed).
+        """;
+
     public sealed record CompleteRequest(bool? Succeed, long? Amount);
     public sealed record ReconcileRequest(DateTimeOffset? From, DateTimeOffset? To);
 
@@ -93,6 +121,8 @@ public static class PaymentEndpoints
         }).AllowAnonymous().WithBoundedRead(MaxCallbackBytes).RetrySafe()
           .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
           .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+          .DocumentsRawJsonBody<PaymentCallback>($"The provider's event as raw JSON bytes (at most {MaxCallbackBytes} bytes); the signature covers these exact bytes.")
+          .WithDescription(CallbackContract)
           .WithSummary($"The payment provider's signed result of a payment ({CallbackSignature.Header}, within {SignatureTolerance.TotalMinutes:0} minutes); idempotent by payment id (the provider, by its signature).");
 
         v1.MapGet("/admin/reconciliation", async Task<Ok<ReconciliationStatus>> (IGrainFactory grains) =>

@@ -20,7 +20,7 @@ namespace LiveCommerce.Api.Endpoints;
 /// </summary>
 public static class PlatformEndpoints
 {
-    public sealed record RegisterAppRequest(string? ClientId, string? DisplayName, IReadOnlyList<string>? Scopes, string? WebhookUrl);
+    public sealed record RegisterAppRequest(string? ClientId, string? DisplayName, IReadOnlyList<string>? Scopes, string? WebhookUrl = null);
     /// <summary>The client secret is shown once, here; the OAuth store keeps only its hash.</summary>
     public sealed record RegisteredApp(AppView App, string ClientSecret);
     public sealed record GrantRequest(IReadOnlyList<string>? Scopes);

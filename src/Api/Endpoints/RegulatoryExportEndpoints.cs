@@ -50,7 +50,7 @@ public static class RegulatoryExportEndpoints
             return TypedResults.Ok(await Reports(grains).Report(Ids.Require(merchantId, "merchantId"), f, t));
         }).WithSummary("A merchant's income for whole business days from..to (at most 366): identity, gross sales, refunds, net sales, platform fees, " +
                        "commissions, the merchant's own income, order, payment and refund counts, computed from the ledger; admins only.")
-          .Declares(StatusCodes.Status400BadRequest);
+          .RequiresQuery("from", "to").Declares(StatusCodes.Status400BadRequest);
 
         merchant.MapGet("/income-report.csv", async Task<FileContentHttpResult> (string merchantId, DateOnly? from, DateOnly? to, IGrainFactory grains) =>
         {
@@ -75,7 +75,7 @@ public static class RegulatoryExportEndpoints
             });
             return TypedResults.File(csv, CsvFiles.ContentType, $"income-{merchantId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
         }).WithSummary("The income report as a one-row CSV; admins only.")
-          .ProducesCsv().Declares(StatusCodes.Status400BadRequest);
+          .ProducesCsv().RequiresQuery("from", "to").Declares(StatusCodes.Status400BadRequest);
 
         merchant.MapGet("/payment-records", async Task<Ok<RecordPage>> (string merchantId, DateOnly? from, DateOnly? to, string? cursor, int? limit,
             IGrainFactory grains) =>
@@ -85,7 +85,7 @@ public static class RegulatoryExportEndpoints
             return TypedResults.Ok(new RecordPage(page.Items, page.Next?.Encode()));
         }).WithSummary("One page of the period's payment records (every payment, refund and split line of the merchant's orders, its settlements " +
                        "and payouts), order by order; follow nextCursor until it is null. A page may hold fewer than limit records; admins only.")
-          .Declares(StatusCodes.Status400BadRequest);
+          .RequiresQuery("from", "to").Declares(StatusCodes.Status400BadRequest);
 
         // Every record of the period, streamed page by page: nothing but one page is held in memory.
         merchant.MapGet("/payment-records.csv", async Task<PushStreamHttpResult> (string merchantId, DateOnly? from, DateOnly? to, IGrainFactory grains) =>
@@ -108,7 +108,7 @@ public static class RegulatoryExportEndpoints
                 }
             }, CsvFiles.ContentType, $"payment-records-{merchantId}-{f:yyyyMMdd}-{t:yyyyMMdd}.csv");
         }).WithSummary("Every payment record of the period as CSV, streamed; admins only.")
-          .ProducesCsv().Declares(StatusCodes.Status400BadRequest);
+          .ProducesCsv().RequiresQuery("from", "to").Declares(StatusCodes.Status400BadRequest);
     }
 
     private static void WriteRecord(CsvHelper.CsvWriter w, PaymentRecord r)

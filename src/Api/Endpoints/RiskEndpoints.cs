@@ -12,7 +12,7 @@ public static class RiskEndpoints
     private const string Key = "default";
 
     public sealed record RuleUpdateRequest(bool? Enabled, RiskAction? Action, RiskSeverity? Severity, Dictionary<string, long>? Thresholds);
-    public sealed record ReviewRequest(ReviewDecision? Decision, string? Note);
+    public sealed record ReviewRequest(ReviewDecision? Decision, string? Note = null);
     public sealed record BaselineRequest(DateTimeOffset? Hour, long? Orders);
 
     public static void MapRiskEndpoints(this RouteGroupBuilder v1)

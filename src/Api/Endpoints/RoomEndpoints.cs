@@ -13,7 +13,7 @@ namespace LiveCommerce.Api.Endpoints;
 public static class RoomEndpoints
 {
     public sealed record OpenRoomRequest(string? Title, string? City);
-    public sealed record ListProductRequest(long? LivePrice, int? Stock, SplitPlan? SplitPlan, int? PerOrderLimit, bool? FlashSale);
+    public sealed record ListProductRequest(long? LivePrice, int? Stock, SplitPlan? SplitPlan = null, int? PerOrderLimit = null, bool? FlashSale = null);
     public sealed record PriceRequest(long? LivePrice);
     public sealed record StockRequest(int? Quantity);
     public sealed record LikeRequest(int? Count);
@@ -73,7 +73,9 @@ public static class RoomEndpoints
         // Viewers act as themselves: the viewer is the token's subject.
         rooms.MapPost("/{roomId}/viewers", async Task<Ok<RoomView>> (string roomId, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(ForCaller(http.User, await Room(grains, roomId).Join(http.User.Subject())))).RequireAuthorization(Roles.Buyer).RetrySafe()
-            .Declares(StatusCodes.Status409Conflict).WithSummary("Joins the room as a viewer and answers the room (a registered buyer).");
+            .Declares(StatusCodes.Status409Conflict).WithSummary("Joins the room as a viewer and answers the room (a registered buyer).")
+            .WithDescription("The buyer must be registered first (PUT /v1/buyers/{buyerId} with its own id): an unregistered buyer is 404 " +
+                "buyer.not_found; an unknown room is 404 room.not_found.");
 
         rooms.MapDelete("/{roomId}/viewers/me", async Task<NoContent> (string roomId, HttpContext http, IGrainFactory grains) =>
         {

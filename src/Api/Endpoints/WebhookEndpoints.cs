@@ -13,7 +13,7 @@ namespace LiveCommerce.Api.Endpoints;
 public static class WebhookEndpoints
 {
     public sealed record WebhookSubscriptionRequest(string? Url, IReadOnlyList<string>? EventTypes);
-    public sealed record ReplayRequest(string? EventId, DateTimeOffset? From, DateTimeOffset? To, int? Limit);
+    public sealed record ReplayRequest(string? EventId = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int? Limit = null);
     public sealed record ReplayResult(int Replayed);
     public sealed record AttemptList(IReadOnlyList<WebhookAttemptView> Attempts);
 

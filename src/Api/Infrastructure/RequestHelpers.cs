@@ -7,6 +7,9 @@ public static class RequestHelpers
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
+    /// <summary>Set to <c>true</c> on an answer that repeats what an earlier request with the same key did.</summary>
+    public const string IdempotentReplayedHeader = "Idempotent-Replayed";
+
     /// <summary>The Idempotency-Key header, required and shaped like an id.</summary>
     public static string RequireIdempotencyKey(this HttpContext http)
     {

@@ -25,8 +25,11 @@ public interface ISettlementAccountGrain : IGrainWithStringKey
     /// <summary>Makes every confirmed share whose settlement time has passed available, as one batch. Safe to run twice.</summary>
     Task<SettlementRunResult> RunSettlement();
 
-    /// <summary>Pays available money out to the party's bank account. Idempotent by payout id.</summary>
-    Task<AccountBalance> Payout(string payoutId, long amount, string actorId);
+    /// <summary>
+    /// Pays available money out to the party's bank account and answers its receipt. Idempotent by payout id: a repeat
+    /// answers the original payout's receipt and pays nothing (<see cref="PayoutReceipt.Replayed"/>).
+    /// </summary>
+    Task<PayoutReceipt> Payout(string payoutId, long amount, string actorId);
 
     Task<IReadOnlyList<SettlementBatchView>> GetBatches(DateOnly from, DateOnly to);
 
@@ -78,6 +81,28 @@ public sealed record AccountBalance(
     [property: Id(8)] long TotalCredited,
     [property: Id(9)] long TotalReversed,
     [property: Id(10)] int BatchCount);
+
+/// <summary>
+/// A payout as its caller keeps it: the payout id (the request's Idempotency-Key), the amount in fen, the receipt (the
+/// ledger entry that records it, also named by the <c>payout.paid</c> webhook), when it was paid and the account's
+/// available and paid-out balances right after it. A repeat of the same key answers the same receipt.
+/// The after-balances are null only for a payout recorded before receipts kept them.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PayoutReceipt(
+    [property: Id(0)] string PayoutId,
+    [property: Id(1)] string AccountId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] string Receipt,
+    [property: Id(4)] DateTimeOffset PaidAt,
+    [property: Id(5)] long? AvailableAfter,
+    [property: Id(6)] long? PaidOutAfter)
+{
+    /// <summary>This answer repeats an earlier payout of the same key. Said by the Idempotent-Replayed header, not the
+    /// body, so a replay's body is the original's (and the type still reads back from JSON).</summary>
+    [Id(7), System.Text.Json.Serialization.JsonIgnore]
+    public bool Replayed { get; init; }
+}
 
 [GenerateSerializer, Immutable]
 public sealed record SettlementRunResult(

@@ -136,6 +136,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("/v1/admin/cluster", "get", "200", "silos")]
     [InlineData("/v1/payments/callbacks/sandbox", "post", "200", "acknowledged,outcome")]
     [InlineData("/v1/oauth/token", "post", "200", "access_token,token_type,expires_in")]
+    [InlineData("/v1/accounts/{accountId}/payouts", "post", "200", "payoutId,accountId,amount,receipt,paidAt,availableAfter,paidOutAfter")]
     public async Task A_success_schema_names_the_real_properties(string path, string method, string status, string properties)
     {
         var document = await Document();
@@ -150,11 +151,116 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("/v1/orders", "post", "422")]
     [InlineData("/v1/orders", "post", "429")]
     [InlineData("/v1/orders/{orderId}", "get", "404")]
+    [InlineData("/v1/orders", "post", "404")]
     public async Task Domain_problems_an_operation_answers_are_declared(string path, string method, string status)
     {
         var responses = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
         Assert.True(responses.TryGetProperty(status, out var response), $"{method} {path} does not declare {status}");
         Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _));
+    }
+
+    // The handlers refuse these without the parameter (their own 400 naming it); binding keeps them optional, the document does not.
+    [Theory]
+    [InlineData("/v1/accounts/{accountId}/batches")]
+    [InlineData("/v1/accounts/{accountId}/statement.csv")]
+    [InlineData("/v1/admin/merchants/{merchantId}/income-report")]
+    [InlineData("/v1/admin/merchants/{merchantId}/payment-records.csv")]
+    public async Task Query_parameters_the_server_requires_are_required_in_the_document(string path)
+    {
+        var parameters = (await Document()).GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .Where(p => p.GetProperty("in").GetString() == "query").ToDictionary(p => p.GetProperty("name").GetString()!, p => p);
+        Assert.All(new[] { "from", "to" }, name => Assert.True(parameters[name].TryGetProperty("required", out var r) && r.GetBoolean(), $"{name} not required"));
+        if (parameters.TryGetValue("cursor", out var cursor)) Assert.False(cursor.TryGetProperty("required", out var c) && c.GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_orders_device_id_is_optional_and_an_unknown_product_is_documented_as_the_409_it_is()
+    {
+        var document = await Document();
+        var operation = document.GetProperty("paths").GetProperty("/v1/orders").GetProperty("post");
+        var body = Resolve(document, operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Contains("deviceId", PropertyNames(document, body));
+        var required = body.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(e => e.GetString()).ToList() : [];
+        Assert.DoesNotContain("deviceId", required);
+        var description = operation.GetProperty("description").GetString()!;
+        Assert.Contains("shelf.not_listed (the product is not on this room's shelf", description);
+        Assert.Contains("buyer.not_found", description);
+    }
+
+    // A positional record parameter without a default is documented required; those the server does without have one.
+    [Theory]
+    [InlineData("PlaceOrderRequest", "deviceId", false)]
+    [InlineData("PlaceOrderRequest", "quantity", true)]
+    [InlineData("ListProductRequest", "flashSale", false)]
+    [InlineData("ListProductRequest", "perOrderLimit", false)]
+    [InlineData("AddressRequest", "isDefault", false)]
+    [InlineData("OfferRequest", "streamerIds", false)]
+    [InlineData("OpenCaseRequest", "evidence", false)]
+    [InlineData("OpenCaseRequest", "amount", true)]
+    [InlineData("ArbitrationRequest", "amount", false)]
+    [InlineData("ReviewRequest", "note", false)]
+    [InlineData("RegisterAppRequest", "webhookUrl", false)]
+    [InlineData("ReplayRequest", "eventId", false)]
+    [InlineData("RefundHttpRequest", "reason", true)]
+    public async Task A_body_field_is_required_in_the_schema_exactly_when_the_server_requires_it(string schema, string property, bool required)
+    {
+        var body = (await Document()).GetProperty("components").GetProperty("schemas").GetProperty(schema);
+        Assert.True(body.GetProperty("properties").TryGetProperty(property, out _), $"{schema} has no {property}");
+        var listed = body.TryGetProperty("required", out var r) && r.EnumerateArray().Any(e => e.GetString() == property);
+        Assert.Equal(required, listed);
+    }
+
+    [Theory]
+    [InlineData("/v1/orders", "post")]
+    [InlineData("/v1/rooms/{roomId}/viewers", "post")]
+    public async Task Joining_and_ordering_say_the_buyer_registers_first(string path, string method)
+    {
+        var document = await Document();
+        Assert.Contains("PUT /v1/buyers/{buyerId}", document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("description").GetString());
+        Assert.Contains("PUT /v1/buyers/{buyerId}", document.GetProperty("info").GetProperty("description").GetString());
+        Assert.True(document.GetProperty("paths").TryGetProperty("/v1/buyers/{buyerId}", out var buyers) && buyers.TryGetProperty("put", out _));
+    }
+
+    [Fact]
+    public async Task Apps_have_an_oauth2_client_credentials_scheme_at_the_token_endpoint_with_every_scope()
+    {
+        var scheme = (await Document()).GetProperty("components").GetProperty("securitySchemes").GetProperty(OpenApiContract.AppScheme);
+        Assert.Equal("oauth2", scheme.GetProperty("type").GetString());
+        var flow = scheme.GetProperty("flows").GetProperty("clientCredentials");
+        Assert.Equal(LiveCommerce.Api.Platform.OAuthSetup.TokenPath, flow.GetProperty("tokenUrl").GetString());
+        Assert.Equal(LiveCommerce.Contracts.Platform.AppScopes.All.Order(), flow.GetProperty("scopes").EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Theory]
+    [InlineData("/v1/accounts/{accountId}/batches", "get", "settlement.read")]
+    [InlineData("/v1/accounts/{accountId}/cycle", "put", "settlement.config")]
+    [InlineData("/v1/orders/{orderId}", "get", "orders.read")]
+    [InlineData("/v1/accounts/{accountId}/payouts", "post", null)]
+    [InlineData("/v1/orders", "post", null)]
+    public async Task Operations_apps_may_call_list_the_oauth2_scheme_with_their_scope(string path, string method, string? scope)
+    {
+        var operation = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method);
+        var requirements = operation.GetProperty("security").EnumerateArray().ToList();
+        Assert.Contains(requirements, r => r.TryGetProperty(OpenApiContract.BearerScheme, out _));
+        var app = requirements.Where(r => r.TryGetProperty(OpenApiContract.AppScheme, out _)).Select(r => r.GetProperty(OpenApiContract.AppScheme)).ToList();
+        if (scope is null) { Assert.Empty(app); return; }
+        Assert.Equal([scope], Assert.Single(app).EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains($"scope `{scope}`", operation.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task The_payment_callback_documents_its_body_signature_window_and_answers()
+    {
+        var document = await Document();
+        var operation = document.GetProperty("paths").GetProperty("/v1/payments/callbacks/sandbox").GetProperty("post");
+        var description = operation.GetProperty("description").GetString()!;
+        Assert.Contains("X-Payment-Signature: t=<unix seconds>,v1=<64 hex digits>", description);
+        Assert.Contains("HMAC-SHA256", description);
+        Assert.Contains($"within {LiveCommerce.Api.Endpoints.PaymentEndpoints.SignatureTolerance.TotalMinutes:0} minutes", description);
+        Assert.Contains("alreadyApplied", description);
+        var body = operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal(["amount", "eventId", "occurredAt", "orderId", "paymentId", "type"], PropertyNames(document, body).Order());
+        Assert.Contains("X-Payment-Signature", document.GetProperty("info").GetProperty("description").GetString());
     }
 
     // Schemas are named by the type's short name: two request or response types with one name would share one schema,

@@ -93,8 +93,12 @@ public sealed class AccountBookTests
         book.Apply(Posting("o1", PostingKind.Confirm, 100, 2), null, ledger);
         book.Settle(Tuesday, ledger);
         Assert.Throws<DomainException>(() => book.Payout("p1", 101, Tuesday, ledger));
-        Assert.True(book.Payout("p1", 60, Tuesday, ledger));
-        Assert.False(book.Payout("p1", 60, Tuesday, ledger));
+        var paid = book.Payout("p1", 60, Tuesday, ledger);
+        // The receipt is the ledger entry that records the payout, with the balances right after it.
+        Assert.Equal(new PayoutReceipt("p1", "m1", 60, "payout:m1:p1", Tuesday, 40, 60), paid);
+        Assert.Equal(paid.Receipt, Assert.Single(ledger, l => l.Kind == "payout").EntryId);
+        // A repeat a day later pays nothing and answers the original receipt, not the balances of the moment.
+        Assert.Equal(paid with { Replayed = true }, book.Payout("p1", 60, Tuesday.AddDays(1), ledger));
         Assert.Equal((40, 60), (book.State.Available, book.State.PaidOut));
     }
 
@@ -106,10 +110,10 @@ public sealed class AccountBookTests
         book.Apply(Posting("o1", PostingKind.CreditPending, 1000, 1), null, ledger);
         book.Apply(Posting("o1", PostingKind.Confirm, 1000, 2), null, ledger);
         book.Settle(Tuesday, ledger);
-        Assert.True(book.Payout("p1", 100, Tuesday, ledger));
+        Assert.False(book.Payout("p1", 100, Tuesday, ledger).Replayed);
         var e = Assert.Throws<DomainException>(() => book.Payout("p1", 150, Tuesday, ledger));
         Assert.Equal((ErrorKind.Conflict, "idempotency.key_reused"), (e.Kind, e.Code));
-        Assert.False(book.Payout("p1", 100, Tuesday, ledger));
+        Assert.True(book.Payout("p1", 100, Tuesday, ledger).Replayed);
         Assert.Equal((900, 100), (book.State.Available, book.State.PaidOut));
 
         // The ledger store keeps the amount; records written before it did still read (without an amount).

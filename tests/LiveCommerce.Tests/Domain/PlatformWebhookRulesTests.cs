@@ -63,9 +63,9 @@ public sealed class PlatformWebhookRulesTests
         var (state, book, lines) = Account();
         book.Settle(T0.AddDays(1), lines);
         var at = T0.AddDays(2);
-        Assert.True(book.Payout("po-1", 2000, at, lines));
+        Assert.False(book.Payout("po-1", 2000, at, lines).Replayed);
         var first = SettlementWebhooks.PayoutPaid("m1", "po-1", 2000, state, at);
-        Assert.True(book.Payout("po-2", 500, at, lines));
+        Assert.False(book.Payout("po-2", 500, at, lines).Replayed);
         var second = SettlementWebhooks.PayoutPaid("m1", "po-2", 500, state, at);
 
         Assert.Equal(("payouts:m1:2000:payout.paid", "payouts:m1", 2000L), (first.EventId, first.ResourceId, first.ResourceSeq));

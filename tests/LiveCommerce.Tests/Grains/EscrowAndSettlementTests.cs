@@ -108,12 +108,14 @@ public sealed class EscrowAndSettlementTests(PaymentsFixture fixture) : IClassFi
         var settled = await ShopScenario.WaitForAsync(order, o => o.Status == OrderStatus.Settled);
         Assert.All(settled.Split, l => Assert.Equal(ShareStatus.Settled, l.Status));
         var before = await Account(shop.MerchantId).GetBalance();
-        await Account(shop.MerchantId).Payout("payout-1", before.Available, "test");
-        // The same payout key for another amount is refused, also after the account reloads; the same request is a replay.
+        var paid = await Account(shop.MerchantId).Payout("payout-1", before.Available, "test");
+        Assert.Equal((before.Available, 0L, before.PaidOut + before.Available, false), (paid.Amount, paid.AvailableAfter, paid.PaidOutAfter, paid.Replayed));
+        // The same payout key for another amount is refused, also after the account reloads; the same request is a
+        // replay that answers the original receipt (kept by the store with its balances).
         await Activations.DeactivateAsync(fixture.Client, typeof(LiveCommerce.Grains.Payments.Accounts.SettlementAccountGrain), shop.MerchantId);
         var reused = await Assert.ThrowsAsync<DomainException>(() => Account(shop.MerchantId).Payout("payout-1", before.Available - 1, "test"));
         Assert.Equal("idempotency.key_reused", reused.Code);
-        Assert.Equal(before.Available, (await Account(shop.MerchantId).Payout("payout-1", before.Available, "test")).PaidOut);
+        Assert.Equal(paid with { Replayed = true }, await Account(shop.MerchantId).Payout("payout-1", before.Available, "test"));
 
         // Refund 33.33 yuan of 100: 70/15/10/5 of it, rounded down, the odd fen to the seller.
         var refunded = await order.Refund(new RefundRequest("r1", 3333, "one item missing", RefundInitiator.Merchant, shop.MerchantId));

@@ -5,7 +5,10 @@ using Npgsql;
 
 namespace LiveCommerce.Tests.Postgres;
 
-/// <summary>The ledger store keeps each recent payout's amount, so a reused payout key is recognised after a reload.</summary>
+/// <summary>
+/// The ledger store keeps each recent payout's amount and balances after it, so a reused payout key is recognised and a
+/// replay answers the original receipt after a reload.
+/// </summary>
 public sealed class PostgresPayoutRecordTests
 {
     [Fact]
@@ -17,11 +20,14 @@ public sealed class PostgresPayoutRecordTests
         var at = new DateTimeOffset(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
         var accountId = "payout-" + Guid.NewGuid().ToString("N")[..8];
         var balances = new AccountState { Exists = true, Available = 900, PaidOut = 100, TotalCredited = 1000, CreatedAt = at };
-        balances.RecentPayouts["p1"] = new PayoutRecord(at, 100);
+        balances.RecentPayouts["p1"] = new PayoutRecord(at, 100, AvailableAfter: 900, PaidOutAfter: 100);
+        balances.RecentPayouts["p0"] = new PayoutRecord(at, 50); // written before receipts kept the balances
         await store.SaveAsync(new AccountSave(accountId, balances, [], [], [], [], []));
 
         var loaded = (await store.LoadAccountAsync(accountId))!;
-        Assert.Equal(new PayoutRecord(at, 100), loaded.RecentPayouts["p1"]);
+        // The receipt's balances come back too, so a replay after a reload answers the original receipt.
+        Assert.Equal(new PayoutRecord(at, 100, 900, 100), loaded.RecentPayouts["p1"]);
+        Assert.Equal(new PayoutRecord(at, 50), loaded.RecentPayouts["p0"]);
 
         // A row written before amounts were kept: {"id": "time"}.
         await PostgresDatabase.ScalarAsync<int>(connectionString,

@@ -33,7 +33,7 @@ public sealed class PostgresSettlementWebhookTests
         book.Apply(new AccountPosting($"o1:{accountId}:1", "o1-" + accountId, PostingKind.CreditPending, 7000, T0, 1, 7000), null, lines);
         book.Apply(new AccountPosting($"o1:{accountId}:2", "o1-" + accountId, PostingKind.Confirm, 0, T0, 2, 7000), null, lines);
         var batch = book.Settle(T0.AddHours(1), lines)!;
-        Assert.True(book.Payout("po-1", 3000, T0.AddHours(2), lines));
+        Assert.False(book.Payout("po-1", 3000, T0.AddHours(2), lines).Replayed);
         var events = new[]
         {
             SettlementWebhooks.BatchPaid(batch, state.CycleDays, state.BatchSequence),
@@ -65,7 +65,7 @@ public sealed class PostgresSettlementWebhookTests
         var state = new AccountState { Exists = true, Available = 500, TotalCredited = 500, CreatedAt = T0 };
         var book = new AccountBook(accountId, state, new BusinessCalendar(new BusinessCalendarOptions()));
         var lines = new List<LedgerLine>();
-        Assert.True(book.Payout("po-x", 200, T0, lines));
+        Assert.False(book.Payout("po-x", 200, T0, lines).Replayed);
         // The payload is not JSON: its insert fails inside the transaction, after the balances and ledger commands.
         var broken = SettlementWebhooks.PayoutPaid(accountId, "po-x", 200, state, T0) with { Payload = "not json" };
 

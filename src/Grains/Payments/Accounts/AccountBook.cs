@@ -61,8 +61,12 @@ public sealed class OpenShare
     public OpenShare Copy() => (OpenShare)MemberwiseClone();
 }
 
-/// <summary>A payout as remembered for idempotency. Amount is null for records written before amounts were kept.</summary>
-public sealed record PayoutRecord(DateTimeOffset At, long? Amount);
+/// <summary>
+/// A payout as remembered for idempotency and its receipt: when, how much, and the available and paid-out balances
+/// right after it. Amount is null for records written before amounts were kept, the balances for those written
+/// before receipts were answered.
+/// </summary>
+public sealed record PayoutRecord(DateTimeOffset At, long? Amount, long? AvailableAfter = null, long? PaidOutAfter = null);
 
 /// <summary>A line for the append-only ledger.</summary>
 public sealed record LedgerLine(string EntryId, string AccountId, string? OrderId, string Kind, long Amount, DateTimeOffset At, string? BatchId);
@@ -225,16 +229,18 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
     }
 
     /// <summary>
-    /// Pays out available money. Returns false when this payout id was already applied for the same amount; the same
-    /// id with another amount is a conflict (the caller must not believe a payout that did not happen).
+    /// Pays out available money and answers its receipt. A payout id already applied for the same amount pays nothing
+    /// and answers the original receipt (<see cref="PayoutReceipt.Replayed"/>); the same id with another amount is a
+    /// conflict (the caller must not believe a payout that did not happen).
     /// </summary>
-    public bool Payout(string payoutId, long amount, DateTimeOffset at, List<LedgerLine> ledger)
+    public PayoutReceipt Payout(string payoutId, long amount, DateTimeOffset at, List<LedgerLine> ledger)
     {
         foreach (var old in state.RecentPayouts.Where(p => p.Value.At < at.AddDays(-90)).Select(p => p.Key).ToList())
             state.RecentPayouts.Remove(old);
         if (state.RecentPayouts.TryGetValue(payoutId, out var done))
         {
-            if (done.Amount is null || done.Amount == amount) return false;
+            // A record from before amounts were kept cannot tell another amount apart: the request's is taken as the original's.
+            if (done.Amount is null || done.Amount == amount) return Receipt(payoutId, done, amount, replayed: true);
             throw DomainException.Conflict("idempotency.key_reused", $"This payout key was already used for {done.Amount} fen.");
         }
         if (amount <= 0) throw DomainException.Invalid("amount", "amount must be positive.");
@@ -242,10 +248,15 @@ public sealed class AccountBook(string accountId, AccountState state, BusinessCa
             throw DomainException.Conflict("account.insufficient_funds", $"Only {state.Available} fen are available.");
         state.Available = checked(state.Available - amount);
         state.PaidOut = checked(state.PaidOut + amount);
-        state.RecentPayouts[payoutId] = new PayoutRecord(at, amount);
+        var record = new PayoutRecord(at, amount, state.Available, state.PaidOut);
+        state.RecentPayouts[payoutId] = record;
         ledger.Add(new LedgerLine(PayoutEntryId(accountId, payoutId), accountId, null, "payout", -amount, at, null));
-        return true;
+        return Receipt(payoutId, record, amount, replayed: false);
     }
+
+    private PayoutReceipt Receipt(string payoutId, PayoutRecord record, long requested, bool replayed) =>
+        new(payoutId, accountId, record.Amount ?? requested, PayoutEntryId(accountId, payoutId), record.At,
+            record.AvailableAfter, record.PaidOutAfter) { Replayed = replayed };
 
     /// <summary>The ledger entry of a payout (its receipt).</summary>
     public static string PayoutEntryId(string accountId, string payoutId) => $"payout:{accountId}:{payoutId}";

@@ -115,17 +115,17 @@ public sealed class SettlementAccountGrain(
         return new SettlementRunResult(batch.BatchId, batch.Lines.Count, batch.Total);
     }
 
-    public async Task<AccountBalance> Payout(string payoutId, long amount, string actorId)
+    public async Task<PayoutReceipt> Payout(string payoutId, long amount, string actorId)
     {
         Ids.Require(payoutId, "payoutId");
         if (!_state.Exists) throw DomainException.NotFound("account", AccountId);
         var now = clock.GetUtcNow();
-        if (_book.Payout(payoutId, amount, now, _unflushedLines))
-        {
-            _unflushedEvents.Add(SettlementWebhooks.PayoutPaid(AccountId, payoutId, amount, _state, now));
-            await _writer.WriteAsync();
-        }
-        return _book.Balance();
+        var receipt = _book.Payout(payoutId, amount, now, _unflushedLines);
+        if (!receipt.Replayed) _unflushedEvents.Add(SettlementWebhooks.PayoutPaid(AccountId, payoutId, amount, _state, now));
+        // A replay too: the original may still be in a flush under way (the grain is reentrant), and its receipt
+        // must not be answered before the payout is stored.
+        await _writer.WriteAsync();
+        return receipt;
     }
 
     public async Task<IReadOnlyList<SettlementBatchView>> GetBatches(DateOnly from, DateOnly to)
