@@ -65,7 +65,7 @@ public static class AfterSaleEndpoints
         {
             var decision = new Arbitration(http.User.Subject(), RequestHelpers.Require(body.Outcome, "outcome"), body.Amount, RequestHelpers.Require(body.Note, "note"));
             return TypedResults.Ok(await Case(grains, caseId).Arbitrate(decision));
-        }).RequireAuthorization(Roles.Admin).WithTags("AfterSale").Declares(400, 409)
+        }).RequireAuthorization(Roles.Admin).WithTags("AfterSale").Declares(400, 409).RetrySafe() // the same decision again answers the case
           .WithSummary("Decides an escalated case for the buyer, the merchant or a partial amount; final (admins).");
     }
 
@@ -74,13 +74,15 @@ public static class AfterSaleEndpoints
     private static RouteHandlerBuilder MapStep(RouteGroupBuilder cases, string path, Party party, Func<IAfterSaleCaseGrain, string, NoBody?, Task<AfterSaleCaseView>> step) =>
         cases.MapPost(path, async Task<Ok<AfterSaleCaseView>> (string caseId, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(await ActAsync(grains, http, caseId, party, (c, me) => step(c, me, null))))
-            .RequireAuthorization(Access.RoleOf(party)).Declares(400, 409);
+            .RequireAuthorization(Access.RoleOf(party)).Declares(400, 409)
+            .RetrySafe(); // a repeat of the case's last step by the same party answers the case as it is (AfterSaleCase.Repeats)
 
     private static RouteHandlerBuilder MapStep<TBody>(RouteGroupBuilder cases, string path, Party party, Func<IAfterSaleCaseGrain, string, TBody?, Task<AfterSaleCaseView>> step)
         where TBody : class =>
         cases.MapPost(path, async Task<Ok<AfterSaleCaseView>> (string caseId, TBody? body, HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(await ActAsync(grains, http, caseId, party, (c, me) => step(c, me, body))))
-            .RequireAuthorization(Access.RoleOf(party)).Declares(400, 409);
+            .RequireAuthorization(Access.RoleOf(party)).Declares(400, 409)
+            .RetrySafe(); // a repeat of the case's last step by the same party answers the case as it is (AfterSaleCase.Repeats)
 
     /// <summary>404 for an unknown case, 403 unless the caller is the case's own buyer or merchant (as the step needs), then the step.</summary>
     private static async Task<AfterSaleCaseView> ActAsync(IGrainFactory grains, HttpContext http, string caseId, Party party,

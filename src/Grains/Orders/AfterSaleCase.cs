@@ -86,6 +86,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
     public void Approve(string merchantId, DateTimeOffset now)
     {
         RequireMerchant(merchantId);
+        if (Repeats(merchantId, "approved")) return;
         RequireStatus("approve", AfterSaleStatus.AwaitingMerchant);
         Approved(now, CaseActor.Merchant, merchantId, "approved");
     }
@@ -106,6 +107,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
     {
         RequireMerchant(merchantId);
         var why = Text.Require(reason, "reason", 500);
+        if (Repeats(merchantId, "rejected", note: why)) return;
         RequireStatus("reject", AfterSaleStatus.AwaitingMerchant);
         S.Status = AfterSaleStatus.Rejected;
         S.Deadline = now + policy.BuyerAnswerWindow;
@@ -117,6 +119,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
         RequireMerchant(merchantId);
         if (amount <= 0 || amount >= R.Amount)
             throw DomainException.Invalid("amount", $"A partial offer is between 1 and {R.Amount - 1} fen (less than requested).");
+        if (Repeats(merchantId, "offered_partial", amount)) return;
         RequireStatus("offer a partial refund on", AfterSaleStatus.AwaitingMerchant);
         S.Status = AfterSaleStatus.PartialOffered;
         S.AmountOffered = amount;
@@ -127,6 +130,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
     public void AcceptOffer(string buyerId, DateTimeOffset now)
     {
         RequireBuyer(buyerId);
+        if (Repeats(buyerId, "accepted_offer")) return;
         RequireStatus("accept an offer on", AfterSaleStatus.PartialOffered);
         Refund(now, CaseActor.Buyer, buyerId, "accepted_offer", S.AmountOffered!.Value);
     }
@@ -134,6 +138,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
     public void Withdraw(string buyerId, DateTimeOffset now)
     {
         RequireBuyer(buyerId);
+        if (Repeats(buyerId, "withdrawn")) return;
         RequireStatus("withdraw", AfterSaleStatus.AwaitingMerchant, AfterSaleStatus.PartialOffered, AfterSaleStatus.AwaitingReturn, AfterSaleStatus.Rejected);
         Close(now, CaseActor.Buyer, buyerId, "withdrawn", null);
     }
@@ -143,6 +148,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
         RequireBuyer(buyerId);
         if (!Carriers.IsKnown(carrier)) throw DomainException.Invalid("carrier", $"carrier must be one of {string.Join(", ", Carriers.All)}.");
         var tracking = Text.Require(trackingNumber, "trackingNumber", 64);
+        if (Repeats(buyerId, "return_shipped", note: $"{carrier} {tracking}")) return;
         RequireStatus("ship a return on", AfterSaleStatus.AwaitingReturn);
         S.Status = AfterSaleStatus.ReturnInTransit;
         S.ReturnCarrier = carrier;
@@ -154,6 +160,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
     public void ConfirmReturn(string merchantId, DateTimeOffset now)
     {
         RequireMerchant(merchantId);
+        if (Repeats(merchantId, "return_received")) return;
         RequireStatus("confirm the return on", AfterSaleStatus.ReturnInTransit);
         Refund(now, CaseActor.Merchant, merchantId, "return_received", R.Amount);
     }
@@ -161,6 +168,7 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
     public void Escalate(string buyerId, DateTimeOffset now)
     {
         RequireBuyer(buyerId);
+        if (Repeats(buyerId, "escalated")) return;
         RequireStatus("escalate", AfterSaleStatus.Rejected, AfterSaleStatus.PartialOffered);
         S.Status = AfterSaleStatus.InArbitration;
         S.Deadline = null; // the platform decides; no clock closes an arbitration
@@ -181,14 +189,16 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
             ArbitrationOutcome.RefundNone => 0L,
             _ => throw DomainException.Invalid("outcome", "outcome must be refundAll, refundPart or refundNone."),
         };
+        var action = amount == 0 ? "arbitrated_none" : decision.Outcome == ArbitrationOutcome.RefundAll ? "arbitrated_all" : "arbitrated_part";
+        if (Repeats(decision.AdminId, action, amount == 0 ? null : amount, note)) return;
         RequireStatus("arbitrate", AfterSaleStatus.InArbitration);
         if (amount == 0)
         {
             S.ArbitratedAgainstBuyer = true;
-            Close(now, CaseActor.Admin, decision.AdminId, "arbitrated_none", note);
+            Close(now, CaseActor.Admin, decision.AdminId, action, note);
             return;
         }
-        Refund(now, CaseActor.Admin, decision.AdminId, decision.Outcome == ArbitrationOutcome.RefundAll ? "arbitrated_all" : "arbitrated_part", amount, note);
+        Refund(now, CaseActor.Admin, decision.AdminId, action, amount, note);
     }
 
     /// <summary>Acts on a passed deadline; true when it did. The merchant's silence approves, the buyer's closes.</summary>
@@ -230,6 +240,15 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
         S.PendingSettlement = new CaseSettlement(0, $"after-sale {R.ReasonCode}");
         Step(now, actor, actorId, action, null, note);
     }
+
+    /// <summary>
+    /// Whether the case's last step is this very step by this actor (a repeat of a request whose answer was lost): a
+    /// repeat changes nothing and answers the case as it is, so every step is safe to retry. Anything else after the
+    /// step (another party's answer, a deadline) makes a repeat a refused step again.
+    /// </summary>
+    private bool Repeats(string actorId, string action, long? amount = null, string? note = null) =>
+        S.Timeline.Count > 0 && S.Timeline[^1] is var last && last.ActorId == actorId && last.Action == action
+        && (amount is null || last.Amount == amount) && (note is null || last.Note == note);
 
     private void Step(DateTimeOffset at, CaseActor actor, string actorId, string action, long? amount, string? note) =>
         S.Timeline.Add(new CaseStep(at, actor, actorId, action, S.Status, amount, note));

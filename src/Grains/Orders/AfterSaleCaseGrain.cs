@@ -85,7 +85,9 @@ public sealed class AfterSaleCaseGrain(
 
     private async Task<AfterSaleCaseView> StepAsync(Action<DateTimeOffset> step)
     {
+        var steps = persisted.State.Timeline.Count;
         step(clock.GetUtcNow());
+        if (persisted.State.Timeline.Count == steps) return Case.View(); // a repeat of the last step: nothing to save
         await CommitAsync();
         return Case.View();
     }

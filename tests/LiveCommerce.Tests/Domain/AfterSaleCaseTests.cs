@@ -54,9 +54,56 @@ public sealed class AfterSaleCaseTests
         Assert.Equal(2500, c.State.PendingSettlement!.Amount);
         c.Settled(2500);
         Assert.Equal((2500L, (CaseSettlement?)null), (c.State.AmountRefunded, c.State.PendingSettlement));
-        var e = Refused(c, ErrorKind.Conflict, () => c.Approve("m", Now));
+        Unchanged(c, () => c.Approve("m", Now)); // the merchant's repeat (its answer was lost) changes nothing
+        var e = Refused(c, ErrorKind.Conflict, () => c.Reject("m", "changed my mind", Now));
         Assert.Equal(("after_sale.illegal_step", "Refunded"), (e.Code, e.CurrentState));
         Refused(c, ErrorKind.Conflict, () => c.Escalate("b", Now));
+    }
+
+    private static void Unchanged(AfterSaleCase c, Action step)
+    {
+        var before = JsonSerializer.Serialize(c.State);
+        step();
+        Assert.Equal(before, JsonSerializer.Serialize(c.State));
+    }
+
+    [Fact]
+    public void Every_step_repeated_by_its_party_with_the_same_data_changes_nothing_and_otherwise_is_refused()
+    {
+        var c = Opened();
+        c.Reject("m", "the lid was fine", Now);
+        Unchanged(c, () => c.Reject("m", "the lid was fine", Now));
+        Refused(c, ErrorKind.Conflict, () => c.Reject("m", "another reason", Now)); // other data: not a repeat
+        Refused(c, ErrorKind.Conflict, () => c.Approve("m", Now));
+        c.Escalate("b", Now);
+        Unchanged(c, () => c.Escalate("b", Now));
+        var half = new Arbitration("admin", ArbitrationOutcome.RefundPart, 3000, "half");
+        c.Arbitrate(half, Now);
+        Unchanged(c, () => c.Arbitrate(half, Now));
+        Refused(c, ErrorKind.Conflict, () => c.Arbitrate(half with { Amount = 2000 }, Now));
+        Refused(c, ErrorKind.Conflict, () => c.Arbitrate(half with { AdminId = "admin2" }, Now));
+
+        var r = Opened();
+        r.OfferPartial("m", 2000, Now);
+        Unchanged(r, () => r.OfferPartial("m", 2000, Now));
+        Refused(r, ErrorKind.Conflict, () => r.OfferPartial("m", 1000, Now));
+        r.AcceptOffer("b", Now);
+        Unchanged(r, () => r.AcceptOffer("b", Now));
+
+        var t = Opened();
+        t.Approve("m", Now);
+        Unchanged(t, () => t.Approve("m", Now));
+        t.ShipReturn("b", Carriers.Sandbox, "RET1", Now);
+        Unchanged(t, () => t.ShipReturn("b", Carriers.Sandbox, "RET1", Now));
+        Refused(t, ErrorKind.Conflict, () => t.ShipReturn("b", Carriers.Sandbox, "RET2", Now));
+        Refused(t, ErrorKind.Conflict, () => t.Approve("m", Now)); // the buyer acted since: the approval is no longer the last step
+        t.ConfirmReturn("m", Now);
+        Unchanged(t, () => t.ConfirmReturn("m", Now));
+
+        var w = Opened();
+        w.Withdraw("b", Now);
+        Unchanged(w, () => w.Withdraw("b", Now));
+        Refused(w, ErrorKind.Forbidden, () => w.Withdraw("other", Now)); // a repeat is recognised only after the party is checked
     }
 
     [Fact]
@@ -192,7 +239,8 @@ public sealed class AfterSaleCaseTests
         Refused(c, ErrorKind.Forbidden, () => c.Withdraw("other", Now));
         c.Withdraw("b", Now);
         Assert.Equal((AfterSaleStatus.Closed, 0L, "withdrawn"), (c.State.Status, c.State.PendingSettlement!.Amount, c.State.Timeline[^1].Action));
-        Refused(c, ErrorKind.Conflict, () => c.Withdraw("b", Now));
+        Unchanged(c, () => c.Withdraw("b", Now)); // a repeat of the withdrawal
+        Refused(c, ErrorKind.Conflict, () => c.Escalate("b", Now));
     }
 }
 
