@@ -44,7 +44,7 @@ public sealed class Scenarios(Options options, Api api, World world, Metrics met
         var i = Random.Shared.Next(Math.Min(options.Viewers, world.Buyers.Count));
         var buyer = world.Buyers[i];
         await api.Send("comment", HttpMethod.Post, $"/v1/rooms/{world.Rooms[i % world.Rooms.Count].RoomId}/comments", (buyer, "buyer"),
-            new { text = "How much for two?" }, clientIp: world.BuyerIp(buyer), start: start);
+            new { text = "How much for two?" }, idempotencyKey: Guid.NewGuid().ToString("N"), clientIp: world.BuyerIp(buyer), start: start);
     }
 
     /// <summary>Place; maybe pay through the sandbox and see the callback land; maybe ship, deliver, confirm; maybe refund.</summary>

@@ -93,10 +93,13 @@ public static class RoomEndpoints
             .WithSummary("Adds likes (count, default 1) to the room; counted asynchronously, no body (a buyer).");
 
         rooms.MapPost("/{roomId}/comments", async Task<Accepted<CommentReceipt>> (string roomId, CommentRequest body, HttpContext http, IGrainFactory grains) =>
-            TypedResults.Accepted((string?)null, new CommentReceipt(await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? ""))))
-            .RequireAuthorization(Roles.Buyer).RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            TypedResults.Accepted((string?)null, new CommentReceipt(await Room(grains, roomId).Comment(http.User.Subject(), body.Text ?? "", http.OptionalIdempotencyKey()))))
+            .RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey(required: false)
+            // With a key a repeat answers the same comment: repeated across a failover only then.
+            .RetrySafe(RetrySafety.IdempotentWithKey)
+            .RequireRateLimiting(Quotas.PerUserInteractions).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict)
-            .WithSummary("Posts a comment to the room and answers its id (a buyer in the room, unless the streamer banned it).");
+            .WithSummary("Posts a comment to the room and answers its id (a buyer in the room, unless the streamer banned it); with an Idempotency-Key a repeat answers the same comment.");
 
         rooms.MapPost("/{roomId}/shares", async Task<Accepted> (string roomId, HttpContext http, IGrainFactory grains) =>
         {

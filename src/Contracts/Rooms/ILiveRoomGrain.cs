@@ -45,8 +45,11 @@ public interface ILiveRoomGrain : IGrainWithStringKey
     Task<RoomView> Join(string viewerId);
     Task Leave(string viewerId);
     Task Like(string viewerId, int count);
-    /// <summary>Posts a comment; returns its id (what the streamer names to delete it).</summary>
-    Task<string> Comment(string viewerId, string text);
+    /// <summary>
+    /// Posts a comment; returns its id (what the streamer names to delete it). With a <paramref name="key"/> the id
+    /// derives from viewer and key, and a repeat of a recent key answers the same id without a second comment.
+    /// </summary>
+    Task<string> Comment(string viewerId, string text, string? key = null);
     Task Share(string viewerId);
 
     [Orleans.Concurrency.ReadOnly]

@@ -376,21 +376,29 @@ public sealed class LiveRoomGrain(
         return Task.CompletedTask;
     }
 
-    public Task<string> Comment(string viewerId, string text)
+    public Task<string> Comment(string viewerId, string text, string? key = null)
     {
         var clean = Text.Require(text, "text", _settings.MaxCommentLength);
         RequireViewerInLiveRoom(viewerId);
         if (_audience.BannedCommenters.Contains(viewerId)) throw DomainException.Forbidden("The streamer has barred you from commenting in this room.");
+        var id = key is null ? Guid.NewGuid().ToString("N")[..16] : CommentIdOf(viewerId, key);
+        // A repeat of a recent keyed comment (the front door's retry across a failover) answers the same comment.
+        if (key is not null && !_commentKeys.Add(id)) return Task.FromResult(id);
         _audience.Comments++;
         _commentsSinceFlush++;
         if (_audience.Interactors.Add(viewerId)) _newInteractorsSinceFlush++;
-        var id = Guid.NewGuid().ToString("N")[..16];
         _audience.RecentComments.Add(new CommentView(viewerId, clean, clock.GetUtcNow(), id));
         _outbox.Comment(new ChannelComment(CommentAuthors.Handle(RoomId, viewerId), clean, clock.GetUtcNow(), id), TimeProvider.System.GetUtcNow());
         if (_audience.RecentComments.Count > _settings.RecentComments) _audience.RecentComments.RemoveAt(0);
         _audienceDirty = true;
         return Task.FromResult(id);
     }
+
+    /// <summary>Ids of this activation's recent keyed comments (memory: a comment itself is not durable either).</summary>
+    private readonly Analytics.RecentKeys _commentKeys = new();
+
+    private static string CommentIdOf(string viewerId, string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{viewerId}\n{key}")))[..16];
 
     public Task Share(string viewerId)
     {
