@@ -112,8 +112,12 @@ public sealed class ClusterRetryOptions
 
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>No retry starts later than this after the request's first attempt began.</summary>
-    public TimeSpan Budget { get; set; } = TimeSpan.FromSeconds(12);
+    /// <summary>
+    /// No retry starts later than this after the request's first attempt began. Long enough for a rolling restart: a
+    /// request held by the stopping silo until its gateway closes, then repeated once a gateway loss makes it give up
+    /// again (12 s left one such request failing in three drills).
+    /// </summary>
+    public TimeSpan Budget { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Retry-After of the 503 answered when the cluster is not reachable and the request was not (or no longer) retried.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
