@@ -300,6 +300,7 @@ public interface IAutoConfirmBucketGrain : IGrainWithStringKey
     Task Schedule(string orderId, DateTimeOffset dueAt);
 
     /// <summary>Asks each listed order whose deadline passed to confirm itself.</summary>
+    [ResponseTimeout("00:00:30")] // a full bucket is many order calls: longer than the silos' 10 s call timeout
     Task<AutoConfirmRun> RunDue();
 }
 
@@ -312,5 +313,6 @@ public interface IAutoConfirmSchedulerGrain : IGrainWithStringKey
     Task Register(string bucketKey);
 
     /// <summary>Runs every bucket whose minute has begun; returns how many orders were closed.</summary>
+    [ResponseTimeout("00:01:00")]
     Task<int> RunDue();
 }

@@ -10,6 +10,7 @@ public interface IPaymentReconciliationGrain : IGrainWithStringKey
     Task<ReconciliationReport> Reconcile(DateTimeOffset from, DateTimeOffset to);
 
     /// <summary>Checks everything completed since the last checkpoint (up to a minute ago).</summary>
+    [ResponseTimeout("00:01:00")] // a window of payments, each checked against its order: longer than the silos' 10 s call timeout
     Task<ReconciliationReport> RunDue();
 
     [Orleans.Concurrency.ReadOnly]

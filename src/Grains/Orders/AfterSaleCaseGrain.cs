@@ -87,8 +87,10 @@ public sealed class AfterSaleCaseGrain(
     {
         var steps = persisted.State.Timeline.Count;
         step(clock.GetUtcNow());
-        if (persisted.State.Timeline.Count == steps) return Case.View(); // a repeat of the last step: nothing to save
-        await CommitAsync();
+        // A repeat of the last step saves nothing, but finishes what the first may not have (its answer was lost:
+        // perhaps before the reminder was registered or the refund carried to the order). Every part is idempotent.
+        if (persisted.State.Timeline.Count == steps) await FollowUpAsync();
+        else await CommitAsync();
         return Case.View();
     }
 
@@ -96,6 +98,11 @@ public sealed class AfterSaleCaseGrain(
     private async Task CommitAsync()
     {
         await persisted.WriteStateAsync();
+        await FollowUpAsync();
+    }
+
+    private async Task FollowUpAsync()
+    {
         if (persisted.State.PendingSettlement is not null)
         {
             // The reminder is the retry if the order cannot be reached now; it is dropped once the order has the closing.

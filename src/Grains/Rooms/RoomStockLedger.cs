@@ -127,7 +127,15 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
 {
     public async Task<RoomStockSnapshot> LoadAsync(string roomId, CancellationToken cancellationToken = default)
     {
+        // The version first: lines written after it was read make this activation's first write fail (it reloads);
+        // read after the lines, it could name a write whose lines this activation never saw, and let it count stock
+        // without them.
         long version;
+        await using (var command = dataSource.CreateCommand("SELECT version FROM room_stock_versions WHERE room_id = @room"))
+        {
+            command.Parameters.AddWithValue("room", roomId);
+            version = await command.ExecuteScalarAsync(cancellationToken) is long v ? v : 0;
+        }
         var open = new List<StockLine>();
         await using (var command = dataSource.CreateCommand($"""
             SELECT {LineColumns}
@@ -155,11 +163,6 @@ public sealed class PostgresRoomStockLedger(NpgsqlDataSource dataSource) : IRoom
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 totals.Add(new ProductTotals(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3), reader.GetInt64(4), reader.GetInt32(5)));
-        }
-        await using (var command = dataSource.CreateCommand("SELECT version FROM room_stock_versions WHERE room_id = @room"))
-        {
-            command.Parameters.AddWithValue("room", roomId);
-            version = await command.ExecuteScalarAsync(cancellationToken) is long v ? v : 0;
         }
         return new RoomStockSnapshot(open, totals, version);
     }
