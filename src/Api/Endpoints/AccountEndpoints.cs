@@ -68,6 +68,7 @@ public static class AccountEndpoints
             if (receipt.Replayed && !ClusterRetryFilter.IsRepeat(http)) http.Response.Headers[RequestHelpers.IdempotentReplayedHeader] = "true";
             return TypedResults.Ok(receipt);
         }).RequireAuthorization("authenticated").DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey).Declares(StatusCodes.Status409Conflict)
+          .DeclaresResponseHeader(StatusCodes.Status200OK, RequestHelpers.IdempotentReplayedHeader, "true: the key was used before; this is the payout it made.")
           .WithDescription("200 with the payout's receipt: payoutId (the Idempotency-Key), amount (fen), receipt (the ledger entry that " +
               "records it, the same one the payout.paid webhook names), paidAt and the balances right after it. A repeat with the same " +
               "key and amount answers the original receipt with header Idempotent-Replayed: true and pays nothing. 409 codes: " +

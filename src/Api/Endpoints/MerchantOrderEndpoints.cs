@@ -102,6 +102,8 @@ public static class MerchantOrderEndpoints
             });
             return TypedResults.File(csv, CsvFiles.ContentType, $"orders-{merchantId}.csv");
         }).RequireAuthorization("authenticated").AllowApps(AppScopes.OrdersRead).ProducesCsv()
+          .DeclaresResponseHeader(StatusCodes.Status200OK, ExportTruncatedHeader, "true when the export stopped at its row limit.")
+          .DeclaresResponseHeader(StatusCodes.Status200OK, ExportNextCursorHeader, "With X-Export-Truncated: the cursor to export the rest.")
           .Declares(StatusCodes.Status400BadRequest)
           .WithSummary("The filtered order list as CSV, cut at the export limit with X-Export-Truncated and X-Export-Next-Cursor (the merchant, its app with orders.read, or an admin).");
 

@@ -58,6 +58,7 @@ public static class OrderEndpoints
                 _ => throw new InvalidOperationException($"Unexpected outcome {result.Outcome}"),
             };
         }).RequireAuthorization(Roles.Buyer).DeclaresIdempotencyKey().RetrySafe(RetrySafety.IdempotentWithKey)
+            .DeclaresResponseHeader(StatusCodes.Status200OK, RequestHelpers.IdempotentReplayedHeader, "true: the key was used before; this is the order it placed.")
             .RequireRateLimiting(Quotas.PerUserOrders).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -39,6 +39,7 @@ public static class ProductEndpoints
             http.Response.Headers.ETag = CatalogueRules.ETag(view.Version);
             return TypedResults.Ok(view);
         }).RequireAuthorization(Roles.Merchant).Declares(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict)
+          .DeclaresResponseHeader(StatusCodes.Status200OK, "ETag", "The product's version, for If-Match on the next edit.")
           .WithSummary("Creates the merchant's product under its own id, or with If-Match replaces its editable part; answers the ETag (the merchant).");
 
         products.MapGet("/{productId}", async Task<Ok<ProductView>> (string productId, HttpContext http, IGrainFactory grains) =>
@@ -46,7 +47,9 @@ public static class ProductEndpoints
             var view = await grains.Ref<IProductGrain>(Ids.Require(productId, "productId")).Get();
             http.Response.Headers.ETag = CatalogueRules.ETag(view.Version);
             return TypedResults.Ok(view);
-        }).RequireAuthorization("authenticated").Declares().WithSummary("A product and its ETag (any signed-in caller).");
+        }).RequireAuthorization("authenticated").Declares()
+          .DeclaresResponseHeader(StatusCodes.Status200OK, "ETag", "The product's version, for If-Match on the next edit.")
+          .WithSummary("A product and its ETag (any signed-in caller).");
 
         // The merchant's own catalogue, by product id.
         v1.MapGet("/merchants/{merchantId}/products", async Task<Ok<ProductPage>> (string merchantId, int? offset, int? limit, HttpContext http, IGrainFactory grains) =>

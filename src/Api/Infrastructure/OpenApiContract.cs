@@ -20,6 +20,9 @@ public sealed record RequiredQueryMetadata(IReadOnlyList<string> Names);
 /// <summary>The JSON body an endpoint reads itself (raw, e.g. to verify a signature over its bytes), for the document.</summary>
 public sealed record RawJsonBodyMetadata(Type Type, string Description);
 
+/// <summary>A header the endpoint sets on a response of <paramref name="Status"/> (declared in the OpenAPI document).</summary>
+public sealed record ResponseHeaderMetadata(int Status, string Name, string Description);
+
 /// <summary>
 /// Makes the OpenAPI document a contract a client can be generated from: what the API is, how callers authenticate,
 /// and for every operation an id, who may call it (from the authorization policy the endpoint really carries), the
@@ -77,6 +80,11 @@ public static class OpenApiContract
         builder.WithMetadata(new RequiredQueryMetadata(names));
 
     /// <summary>The JSON body the handler reads itself; declared as the operation's request body.</summary>
+    /// <summary>Declares a header this endpoint sets on its <paramref name="status"/> response.</summary>
+    public static TBuilder DeclaresResponseHeader<TBuilder>(this TBuilder builder, int status, string name, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ResponseHeaderMetadata(status, name, description));
+
     public static RouteHandlerBuilder DocumentsRawJsonBody<T>(this RouteHandlerBuilder builder, string description) =>
         builder.WithMetadata(new RawJsonBodyMetadata(typeof(T), description));
 
@@ -191,6 +199,13 @@ public static class OpenApiContract
             foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
                 if (parameter.In == ParameterLocation.Query && requiredQuery.Names.Contains(parameter.Name)) parameter.Required = true;
 
+        foreach (var header in metadata.OfType<ResponseHeaderMetadata>())
+            AddHeader(operation, header.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), header.Name, header.Description);
+        // Headers every such response carries: where a created resource lives, when to come back after a refusal.
+        AddHeader(operation, "201", "Location", "The created resource's URL.");
+        AddHeader(operation, "429", "Retry-After", "Seconds until the quota has room again.");
+        AddHeader(operation, "503", "Retry-After", "Seconds after which a repeat may succeed.");
+
         var hasInput = operation.RequestBody is not null || operation.Parameters?.Count > 0;
         if (hasInput) AddProblem(operation, "400", "A parameter, header or body field is missing or invalid; `errors` names the field.");
         if (operation.RequestBody is not null) AddProblem(operation, "413", "The body is larger than this endpoint accepts.");
@@ -219,6 +234,14 @@ public static class OpenApiContract
             return "any signed-in caller (bearer token of any role); what it may see depends on its relation to the resource." + apps;
         var roles = string.Join(" or ", policies.Select(p => $"`{p}`"));
         return $"a bearer token with role {roles}; where the resource belongs to someone, the token's subject must be its owner." + apps;
+    }
+
+    /// <summary>Adds a string header to the operation's response of <paramref name="status"/>, if it has one.</summary>
+    private static void AddHeader(OpenApiOperation operation, string status, string name, string description)
+    {
+        if (operation.Responses?.TryGetValue(status, out var found) != true || found is not OpenApiResponse response) return;
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers.TryAdd(name, new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
     }
 
     private static void AddProblem(OpenApiOperation operation, string status, string description)

@@ -68,6 +68,21 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     }
 
     [Theory]
+    [InlineData("/v1/orders", "post", "200", "Idempotent-Replayed")]
+    [InlineData("/v1/orders", "post", "201", "Location")]
+    [InlineData("/v1/orders", "post", "429", "Retry-After")]
+    [InlineData("/v1/accounts/{accountId}/payouts", "post", "200", "Idempotent-Replayed")]
+    [InlineData("/v1/products/{productId}", "get", "200", "ETag")]
+    [InlineData("/v1/products/{productId}", "put", "200", "ETag")]
+    [InlineData("/v1/merchants/{merchantId}/orders/export.csv", "get", "200", "X-Export-Truncated")]
+    [InlineData("/v1/merchants/{merchantId}/orders/export.csv", "get", "200", "X-Export-Next-Cursor")]
+    public async Task Response_headers_the_server_sets_are_declared(string path, string method, string status, string header)
+    {
+        var response = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status);
+        Assert.True(response.TryGetProperty("headers", out var headers) && headers.TryGetProperty(header, out _), $"{method} {path} {status} lacks {header}");
+    }
+
+    [Theory]
     [InlineData("/v1/orders", "post", true)]
     [InlineData("/v1/orders/{orderId}/refunds", "post", true)]
     [InlineData("/v1/accounts/{accountId}/payouts", "post", true)]
