@@ -28,6 +28,9 @@ public interface IAfterSaleCaseGrain : IGrainWithStringKey
 
     /// <summary>Acts on a passed deadline (auto-approve, close an unshipped return, auto-confirm a return); called by the case's reminder.</summary>
     Task<AfterSaleCaseView> RunDeadline();
+
+    /// <summary>A carrier event of the return parcel (the order forwards the ones that are not its own parcel's).</summary>
+    Task<AfterSaleCaseView> ApplyReturnLogistics(LogisticsEvent logisticsEvent);
 }
 
 /// <summary>What a buyer asks for. The order checks it against the order (status, window, amount) before admitting it.</summary>

@@ -55,10 +55,17 @@ public sealed class AfterSalePolicy
     public TimeSpan ReturnShipWindow { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
-    /// The merchant confirms a returned parcel within this long of the buyer shipping it, or receipt is confirmed
-    /// automatically and the refund runs (the return leg has no logistics events yet, so the clock starts at shipping).
+    /// The merchant confirms a returned parcel within this long of its delivery (the carrier's <c>delivered</c> event
+    /// for the return parcel), or receipt is confirmed automatically and the refund runs.
     /// </summary>
     public TimeSpan ReturnReceiptWindow { get; set; } = TimeSpan.FromDays(10);
+
+    /// <summary>
+    /// How long a shipped return may travel without the carrier reporting its delivery: after this plus
+    /// <see cref="ReturnReceiptWindow"/> from shipping, receipt is confirmed automatically (a carrier that never reports
+    /// must not hold the buyer's refund forever).
+    /// </summary>
+    public TimeSpan ReturnTransitAllowance { get; set; } = TimeSpan.FromDays(10);
 
     /// <summary>A rejected case (or an unanswered partial offer) waits this long for the buyer before it closes.</summary>
     public TimeSpan BuyerAnswerWindow { get; set; } = TimeSpan.FromDays(7);

@@ -19,6 +19,8 @@ public sealed class AfterSaleCaseState
     [Id(9)] public List<CaseStep> Timeline { get; set; } = [];
     /// <summary>The closing the order still has to carry out (persisted first, delivered after, retried until done).</summary>
     [Id(10)] public CaseSettlement? PendingSettlement { get; set; }
+    /// <summary>When the carrier delivered the return parcel to the merchant (its receipt clock starts there).</summary>
+    [Id(11)] public DateTimeOffset? ReturnDeliveredAt { get; set; }
 }
 
 /// <summary>What the order must do when the case closes: refund an amount (0 = close without a refund).</summary>
@@ -153,9 +155,29 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
         S.Status = AfterSaleStatus.ReturnInTransit;
         S.ReturnCarrier = carrier;
         S.ReturnTrackingNumber = tracking;
-        S.Deadline = now + policy.ReturnReceiptWindow;
+        // Until the carrier reports the delivery: a fallback, so a parcel never reported still ends in a refund.
+        S.Deadline = now + policy.ReturnTransitAllowance + policy.ReturnReceiptWindow;
         Step(now, CaseActor.Buyer, buyerId, "return_shipped", null, $"{carrier} {tracking}");
     }
+
+    /// <summary>
+    /// The carrier delivered the return parcel: the merchant's receipt clock runs from the delivery. True when it
+    /// changed the case; false for a repeat, an event other than a delivery, or a case no longer waiting for its return.
+    /// </summary>
+    public bool ReturnLogistics(LogisticsEvent e, DateTimeOffset now)
+    {
+        RequireExists();
+        if (S.ReturnCarrier is null || e.Carrier != S.ReturnCarrier || e.TrackingNumber != S.ReturnTrackingNumber)
+            throw DomainException.Invalid("trackingNumber", "The event names another parcel than the case's return.");
+        if (e.Status != LogisticsStatus.Delivered || S.Status != AfterSaleStatus.ReturnInTransit || S.ReturnDeliveredAt is not null) return false;
+        S.ReturnDeliveredAt = e.OccurredAt;
+        S.Deadline = e.OccurredAt + policy.ReturnReceiptWindow;
+        Step(now, CaseActor.System, e.Carrier, "return_delivered", null, e.TrackingNumber);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="e"/> is about this case's return parcel.</summary>
+    public bool IsReturnParcel(LogisticsEvent e) => S.ReturnCarrier == e.Carrier && S.ReturnTrackingNumber == e.TrackingNumber;
 
     public void ConfirmReturn(string merchantId, DateTimeOffset now)
     {

@@ -64,6 +64,12 @@ public sealed class AfterSaleCaseGrain(
     public Task<AfterSaleCaseView> Escalate(string buyerId) => StepAsync(now => Case.Escalate(buyerId, now));
     public Task<AfterSaleCaseView> Arbitrate(Arbitration decision) => StepAsync(now => Case.Arbitrate(decision, now));
 
+    public async Task<AfterSaleCaseView> ApplyReturnLogistics(LogisticsEvent logisticsEvent)
+    {
+        if (Case.ReturnLogistics(logisticsEvent, clock.GetUtcNow())) await CommitAsync();
+        return Case.View();
+    }
+
     public async Task<AfterSaleCaseView> RunDeadline()
     {
         Case.RequireExists();

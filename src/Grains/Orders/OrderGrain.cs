@@ -336,6 +336,12 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderView> ApplyLogisticsEvent(LogisticsEvent logisticsEvent)
     {
+        // Another parcel than the order's own, while a case is open: the buyer's return, which the case tracks.
+        if (S.OpenCaseId is { } caseId && !Life.IsOwnParcel(logisticsEvent))
+        {
+            await GrainFactory.Ref<IAfterSaleCaseGrain>(caseId).ApplyReturnLogistics(logisticsEvent);
+            return View();
+        }
         var (changed, published) = Life.ApplyLogistics(logisticsEvent, clock.GetUtcNow());
         if (changed) await CommitAsync(published);
         return View();

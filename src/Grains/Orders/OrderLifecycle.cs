@@ -181,6 +181,9 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
     /// delivered a shipped order (the auto-confirm clock starts), null otherwise (kept in the history only, also for a
     /// repeat of an event already recorded, which changes nothing).
     /// </summary>
+    /// <summary>Whether the event is about the parcel the order was shipped in.</summary>
+    public bool IsOwnParcel(LogisticsEvent e) => e.Carrier == S.Carrier && e.TrackingNumber == S.TrackingNumber;
+
     public (bool Changed, OrderEventKind? Event) ApplyLogistics(LogisticsEvent e, DateTimeOffset now)
     {
         RequireExists();

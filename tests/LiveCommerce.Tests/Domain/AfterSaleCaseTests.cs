@@ -119,7 +119,8 @@ public sealed class AfterSaleCaseTests
 
         _clock.Advance(TimeSpan.FromDays(2));
         c.ShipReturn("b", Carriers.Sandbox, "RET1", Now);
-        Assert.Equal((AfterSaleStatus.ReturnInTransit, Now + Policy.ReturnReceiptWindow, "RET1"), (c.State.Status, c.State.Deadline, c.State.ReturnTrackingNumber));
+        Assert.Equal((AfterSaleStatus.ReturnInTransit, Now + Policy.ReturnTransitAllowance + Policy.ReturnReceiptWindow, "RET1"),
+            (c.State.Status, c.State.Deadline, c.State.ReturnTrackingNumber));
         Refused(c, ErrorKind.Forbidden, () => c.ConfirmReturn("other", Now));
         c.ConfirmReturn("m", Now);
         Assert.Equal((AfterSaleStatus.Refunded, 6000L), (c.State.Status, c.State.PendingSettlement!.Amount));
@@ -156,15 +157,43 @@ public sealed class AfterSaleCaseTests
     }
 
     [Fact]
-    public void A_return_the_merchant_does_not_confirm_is_received_automatically()
+    public void A_return_the_merchant_does_not_confirm_is_received_automatically_ten_days_after_its_delivery()
+    {
+        var c = Opened();
+        c.Approve("m", Now);
+        var shipped = Now;
+        c.ShipReturn("b", Carriers.Sandbox, "RET1", Now);
+        var delivered = shipped + TimeSpan.FromDays(4);
+        LogisticsEvent Event(string id, LogisticsStatus status, string tracking = "RET1") =>
+            new(id, Carriers.Sandbox, tracking, status, delivered, "Hangzhou", null);
+
+        Assert.Equal("trackingNumber", Refused(c, ErrorKind.Validation, () => c.ReturnLogistics(Event("e0", LogisticsStatus.Delivered, "OTHER"), Now)).Field);
+        Assert.False(c.ReturnLogistics(Event("e1", LogisticsStatus.InTransit), Now)); // only the delivery moves the clock
+        _clock.Advance(TimeSpan.FromDays(4));
+        Assert.True(c.ReturnLogistics(Event("e2", LogisticsStatus.Delivered), Now));
+        Assert.False(c.ReturnLogistics(Event("e2", LogisticsStatus.Delivered), Now)); // a repeat
+        Assert.Equal((delivered + Policy.ReturnReceiptWindow, delivered), (c.State.Deadline, c.State.ReturnDeliveredAt));
+        Assert.Equal(("return_delivered", CaseActor.System), (c.State.Timeline[^1].Action, c.State.Timeline[^1].Actor));
+
+        // Ten days after shipping is no longer the clock: ten days after the delivery is.
+        Assert.False(c.RunDeadline(shipped + Policy.ReturnReceiptWindow));
+        Assert.False(c.RunDeadline(delivered + Policy.ReturnReceiptWindow - TimeSpan.FromMinutes(1)));
+        Assert.True(c.RunDeadline(delivered + Policy.ReturnReceiptWindow));
+        Assert.Equal((AfterSaleStatus.Refunded, 6000L), (c.State.Status, c.State.PendingSettlement!.Amount));
+        Assert.Equal("return_auto_received", c.State.Timeline[^1].Action);
+        Assert.False(c.ReturnLogistics(Event("e3", LogisticsStatus.Delivered), Now)); // closed: nothing more
+    }
+
+    [Fact]
+    public void A_return_whose_carrier_never_reports_its_delivery_is_received_after_the_transit_allowance()
     {
         var c = Opened();
         c.Approve("m", Now);
         c.ShipReturn("b", Carriers.Sandbox, "RET1", Now);
-        Assert.False(c.RunDeadline(Now + Policy.ReturnReceiptWindow - TimeSpan.FromMinutes(1)));
-        Assert.True(c.RunDeadline(Now + Policy.ReturnReceiptWindow));
-        Assert.Equal((AfterSaleStatus.Refunded, 6000L), (c.State.Status, c.State.PendingSettlement!.Amount));
-        Assert.Equal("return_auto_received", c.State.Timeline[^1].Action);
+        var due = Now + Policy.ReturnTransitAllowance + Policy.ReturnReceiptWindow;
+        Assert.False(c.RunDeadline(due - TimeSpan.FromMinutes(1)));
+        Assert.True(c.RunDeadline(due));
+        Assert.Equal(("return_auto_received", AfterSaleStatus.Refunded), (c.State.Timeline[^1].Action, c.State.Status));
     }
 
     [Fact]

@@ -18,6 +18,34 @@ public sealed class AfterSaleGrainTests(PaymentsFixture fixture) : IClassFixture
         AfterSaleScenario.ArbitratedPartialRefundAsync(fixture.Client, fixture.Clock, fixture.Sandbox, NewShop());
 
     [Fact]
+    public async Task The_carriers_delivery_of_the_return_reaches_the_case_through_the_order_and_starts_the_receipt_clock()
+    {
+        var shop = NewShop();
+        await shop.SetUpAsync(stock: 5, livePrice: 4000);
+        var (order, buyer) = await AfterSaleScenario.DeliveredAsync(shop, fixture.Clock);
+        var paid = await order.Get();
+        var opened = await order.OpenAfterSale(new AfterSaleRequest(buyer, "as-ret", AfterSaleKind.ReturnAndRefund, "damaged", "", [], paid.PaidAmount));
+        var afterSale = fixture.Client.GetGrain<IAfterSaleCaseGrain>(opened.CaseId);
+        await afterSale.Approve(shop.MerchantId);
+        await afterSale.ShipReturn(buyer, Carriers.Sandbox, "RET-9");
+
+        var delivered = fixture.Clock.GetUtcNow().AddDays(3);
+        fixture.Clock.Advance(TimeSpan.FromDays(3));
+        // The carrier reports the return parcel on the order (its callback names the order): the order hands it to the case.
+        var orderView = await order.ApplyLogisticsEvent(new LogisticsEvent("ret-ev-1", Carriers.Sandbox, "RET-9", LogisticsStatus.Delivered, delivered, null, null));
+        Assert.Equal(paid.Tracking?.Count ?? 0, orderView.Tracking?.Count ?? 0); // not the order's own parcel's history
+        var inTransit = await afterSale.Get();
+        Assert.Equal((AfterSaleStatus.ReturnInTransit, delivered + TimeSpan.FromDays(10), "return_delivered"),
+            (inTransit.Status, inTransit.Deadline, inTransit.Timeline[^1].Action));
+        await Assert.ThrowsAsync<DomainException>(() => order.ApplyLogisticsEvent(
+            new LogisticsEvent("ret-ev-2", Carriers.Sandbox, "SOMEONE-ELSES", LogisticsStatus.Delivered, delivered, null, null)));
+
+        fixture.Clock.Advance(TimeSpan.FromDays(10));
+        var closed = await afterSale.RunDeadline();
+        Assert.Equal((AfterSaleStatus.Refunded, paid.PaidAmount), (closed.Status, closed.AmountRefunded));
+    }
+
+    [Fact]
     public async Task An_unanswered_refund_before_shipping_is_approved_at_the_deadline_and_the_stock_returns()
     {
         var shop = NewShop();
