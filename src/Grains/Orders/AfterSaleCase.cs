@@ -176,9 +176,6 @@ public sealed class AfterSaleCase(string caseId, AfterSaleCaseState state, After
         return true;
     }
 
-    /// <summary>Whether <paramref name="e"/> is about this case's return parcel.</summary>
-    public bool IsReturnParcel(LogisticsEvent e) => S.ReturnCarrier == e.Carrier && S.ReturnTrackingNumber == e.TrackingNumber;
-
     public void ConfirmReturn(string merchantId, DateTimeOffset now)
     {
         RequireMerchant(merchantId);

@@ -189,8 +189,7 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         RequireExists();
         if (S.Carrier is null || S.TrackingNumber is null)
             throw DomainException.Conflict("order.not_tracked", "The order was not shipped with a carrier.", S.Status.ToString());
-        if (e.Carrier != S.Carrier || e.TrackingNumber != S.TrackingNumber)
-            throw DomainException.Invalid("trackingNumber", "The event names another parcel than the order's.");
+        if (!IsOwnParcel(e)) throw DomainException.Invalid("trackingNumber", "The event names another parcel than the order's.");
         if (S.Tracking.Any(t => t.EventId == e.EventId)) return (false, null);
         if (S.Tracking.Count >= MaxTrackingEvents)
             throw DomainException.Conflict("order.tracking_full", $"An order keeps at most {MaxTrackingEvents} tracking events.", S.Status.ToString());
