@@ -1,6 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using LiveCommerce.Api.Infrastructure;
 using LiveCommerce.Api.Rooms;
@@ -23,7 +20,7 @@ public static class RoomEventsEndpoints
     {
         var rooms = v1.MapGroup("/rooms").WithTags("Rooms");
 
-        rooms.MapGet("/{roomId}/events", async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> (string roomId, long? lastEventId, HttpContext http, RoomFeeds feeds, CancellationToken aborted) =>
+        rooms.MapGet("/{roomId}/events", async Task<Results<RoomEventStream, ProblemHttpResult>> (string roomId, long? lastEventId, HttpContext http, RoomFeeds feeds) =>
         {
             Ids.Require(roomId, "roomId");
             var resumeFrom = ResumePoint(http, lastEventId);
@@ -36,7 +33,7 @@ public static class RoomEventsEndpoints
                 // Registered before reading, so every tick after what is read now is queued for this viewer.
                 var start = resumeFrom is { } after ? await connection.Feed.CatchUpAsync(after) : new RoomChannelCatchUp(null, await connection.Feed.SnapshotAsync());
                 if (start.Snapshot is { Exists: false }) throw DomainException.NotFound("room", roomId);
-                return TypedResults.ServerSentEvents(Stream(feeds, connection, start, resumeFrom ?? 0, aborted));
+                return new RoomEventStream(feeds, connection, start, resumeFrom ?? 0);
             }
             catch
             {
@@ -45,7 +42,6 @@ public static class RoomEventsEndpoints
             }
         })
         .AllowAnonymous()
-        .Produces<RoomChannelSnapshot>(StatusCodes.Status200OK, "text/event-stream")
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -111,119 +107,4 @@ public static class RoomEventsEndpoints
             throw DomainException.Invalid("Last-Event-ID", "Last-Event-ID must be an event id this stream sent.");
         return id;
     }
-
-    // Event data is JSON text written by the feed: a tick is serialized once per front door, not once per viewer.
-    private static async IAsyncEnumerable<SseItem<string>> Stream(RoomFeeds feeds, ViewerConnection connection, RoomChannelCatchUp start, long resumedFrom,
-        [EnumeratorCancellation] CancellationToken aborted)
-    {
-        var retry = TimeSpan.FromSeconds(1);
-        var json = feeds.Json;
-        var feed = connection.Feed;
-        try
-        {
-            long last;
-            if (start.Snapshot is { } snapshot)
-            {
-                yield return Snapshot(snapshot, retry, json);
-                last = snapshot.Sequence;
-                if (snapshot.Status == RoomStatus.Ended) yield break;
-            }
-            else
-            {
-                last = resumedFrom;
-                foreach (var tick in start.Ticks!.Select(feed.Prepare))
-                {
-                    yield return Delta(tick);
-                    last = tick.Sequence;
-                    if (Ends(tick)) yield break;
-                }
-            }
-
-            var reader = connection.Ticks;
-            var heartbeat = feeds.Options.Heartbeat;
-            // One timer per connection, armed once per heartbeat interval: when it fires after a delta went out, it is
-            // armed again for the rest of the interval. (Re-arming it on every tick made the timer queue's lock a
-            // hot spot with 10,000 viewers: profiled.)
-            var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            var lastSent = Environment.TickCount64;
-            idle.CancelAfter(heartbeat);
-            try
-            {
-            while (!aborted.IsCancellationRequested)
-            {
-                bool more, timedOut = false;
-                try { more = await reader.WaitToReadAsync(idle.Token); }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { more = true; timedOut = true; }
-                catch (OperationCanceledException) { yield break; }
-                if (timedOut)
-                {
-                    idle.Dispose();
-                    idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                    var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - lastSent);
-                    if (quiet < heartbeat)
-                    {
-                        idle.CancelAfter(heartbeat - quiet);
-                        continue;
-                    }
-                    yield return new SseItem<string>(JsonSerializer.Serialize(new { sequence = last }, json), "heartbeat");
-                    lastSent = Environment.TickCount64;
-                    idle.CancelAfter(heartbeat);
-                    continue;
-                }
-                // No more ticks: this viewer fell too far behind and was dropped; its EventSource reconnects and resumes.
-                if (!more) yield break;
-                while (reader.TryRead(out var tick))
-                {
-                    if (tick.Sequence <= last) continue; // already in the snapshot or catch-up
-                    if (tick.Sequence != last + 1)
-                    {
-                        // A gap (the channel moved, or the tick raced the snapshot): what was missed, or a fresh snapshot.
-                        var catchUp = await connection.Feed.CatchUpAsync(last);
-                        if (catchUp.Snapshot is { } fresh)
-                        {
-                            yield return Snapshot(fresh, retry, json);
-                            last = fresh.Sequence;
-                            if (fresh.Status == RoomStatus.Ended) yield break;
-                            continue;
-                        }
-                        foreach (var missed in catchUp.Ticks!.Select(feed.Prepare))
-                        {
-                            if (missed.Sequence <= last) continue;
-                            yield return Delta(missed);
-                            last = missed.Sequence;
-                            if (Ends(missed)) yield break;
-                        }
-                        if (tick.Sequence <= last) continue;
-                    }
-                    yield return Delta(tick);
-                    lastSent = Environment.TickCount64;
-                    // Resumed once the server-sent-events writer has written (and flushed) the delta. One write in 32,
-                    // spread over connections: a listened histogram takes a lock per measurement, and every write
-                    // contended for it (profiled).
-                    if (((tick.Sequence + connection.Salt) & 31) == 0)
-                        FeedMetrics.WriteLag.Record(System.Diagnostics.Stopwatch.GetElapsedTime(tick.ArrivedAt).TotalMilliseconds);
-                    last = tick.Sequence;
-                    if (Ends(tick)) yield break;
-                }
-            }
-            }
-            finally
-            {
-                idle.Dispose();
-            }
-        }
-        finally
-        {
-            feeds.Disconnect(connection);
-        }
-    }
-
-    private static SseItem<string> Snapshot(RoomChannelSnapshot snapshot, TimeSpan retry, JsonSerializerOptions json) =>
-        new(JsonSerializer.Serialize(snapshot, json), "snapshot")
-        { EventId = snapshot.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), ReconnectionInterval = retry };
-
-    private static SseItem<string> Delta(FeedTick tick) =>
-        new(tick.Json, "delta") { EventId = tick.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-
-    private static bool Ends(FeedTick tick) => tick.Tick.Deltas.Any(d => d is StatusChanged { Status: RoomStatus.Ended });
 }

@@ -16,7 +16,7 @@ public sealed class RoomFeedOptions
     /// <summary>Ticks a connection may have queued; a viewer further behind is dropped (it reconnects and resumes).</summary>
     public int QueueCapacity { get; set; } = 64;
 
-    /// <summary>A heartbeat goes out when a connection has sent nothing for this long.</summary>
+    /// <summary>A room's viewers get a heartbeat when its channel has sent nothing for this long (at most twice this between events).</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How often a front door renews its subscription (the channel forgets a subscriber after 90 s; a moved channel learns it here).</summary>
@@ -36,6 +36,10 @@ public static class FeedMetrics
     /// <summary>How long one tick takes to be offered to every local queue of its room.</summary>
     public static readonly Histogram<double> FanOut = LiveCommerce.Grains.Hosting.Telemetry.Meter.CreateHistogram<double>(
         "livecommerce.viewers.fan_out", "ms", "Time to offer one tick to every local viewer queue of its room");
+
+    /// <summary>From the room handing a tick to its channel to the tick's arrival at this front door (the cluster's part of a viewer's wait).</summary>
+    public static readonly Histogram<double> ArrivalLag = LiveCommerce.Grains.Hosting.Telemetry.Meter.CreateHistogram<double>(
+        "livecommerce.viewers.arrival_lag", "ms", "From the room handing a tick to its channel to its arrival at the front door");
 
     public static readonly Counter<long> Evicted = LiveCommerce.Grains.Hosting.Telemetry.Meter.CreateCounter<long>(
         "livecommerce.viewers.evicted", description: "Viewers dropped because their send queue was full");
@@ -69,7 +73,7 @@ public sealed class RoomFeeds(IGrainFactory grains, Microsoft.Extensions.Options
             if (_connections >= options.Value.MaxConnections) return null;
             if (!_feeds.TryGetValue(roomId, out feed!))
             {
-                feed = new RoomFeed(roomId, grains, options.Value.Refresh, logger, Json);
+                feed = new RoomFeed(roomId, grains, options.Value.Refresh, logger, Json, heartbeat: options.Value.Heartbeat);
                 _feeds[roomId] = feed;
                 feed.Start();
             }
@@ -123,8 +127,10 @@ public sealed class RoomFeed : IRoomChannelObserver
 
     private readonly JsonSerializerOptions _json;
 
-    public RoomFeed(string roomId, IGrainFactory grains, TimeSpan refresh, ILogger logger, JsonSerializerOptions? json = null, TimeSpan? holdFor = null)
+    public RoomFeed(string roomId, IGrainFactory grains, TimeSpan refresh, ILogger logger, JsonSerializerOptions? json = null, TimeSpan? holdFor = null,
+        TimeSpan? heartbeat = null)
     {
+        _heartbeat = heartbeat ?? TimeSpan.FromSeconds(15);
         _holdFor = holdFor ?? TimeSpan.FromMilliseconds(200);
         _json = json ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
         RoomId = roomId;
@@ -145,6 +151,7 @@ public sealed class RoomFeed : IRoomChannelObserver
     public void Start()
     {
         _reference = _grains.CreateObjectReference<IRoomChannelObserver>(this);
+        _beat = new Timer(_ => BeatIfQuiet(), null, _heartbeat, _heartbeat);
         _ = KeepSubscribedAsync(_stop.Token);
     }
 
@@ -152,6 +159,7 @@ public sealed class RoomFeed : IRoomChannelObserver
     {
         _stop.Cancel();
         _release?.Dispose();
+        _beat?.Dispose();
         if (_reference is { } reference)
         {
             Channel.Unsubscribe(reference).Ignore();
@@ -218,6 +226,8 @@ public sealed class RoomFeed : IRoomChannelObserver
     public Task OnTick(RoomChannelTick tick)
     {
         Interlocked.Increment(ref TicksReceived);
+        // One tick per room per front door: cheap to measure every time.
+        FeedMetrics.ArrivalLag.Record((DateTimeOffset.UtcNow - tick.At).TotalMilliseconds);
         var shared = Prepare(tick);
         lock (_held)
         {
@@ -252,8 +262,28 @@ public sealed class RoomFeed : IRoomChannelObserver
         _held.Clear();
     }
 
+    // Heartbeats come from one timer per room, not one per connection: every connection of a room gets the same ticks,
+    // so the room's silence is each connection's. (A timer per connection, or a cancellable wait for the next tick,
+    // cost a timer-queue lock or a registration per viewer per tick: profiled.)
+    private readonly TimeSpan _heartbeat;
+    private Timer? _beat;
+    private bool _offeredSinceBeat;
+
+    /// <summary>Offers every connection a heartbeat when no tick was offered since the last call (the timer calls it every heartbeat interval).</summary>
+    public void BeatIfQuiet()
+    {
+        lock (_held)
+        {
+            var quiet = !_offeredSinceBeat;
+            _offeredSinceBeat = false;
+            if (!quiet) return;
+        }
+        foreach (var connection in Current()) connection.OfferHeartbeat();
+    }
+
     private void OfferLocked(FeedTick tick)
     {
+        _offeredSinceBeat = true;
         _lastOffered = tick.Sequence;
         foreach (var connection in Current()) connection.Offer(tick);
         FeedMetrics.FanOut.Record(Stopwatch.GetElapsedTime(tick.ArrivedAt).TotalMilliseconds);
@@ -321,18 +351,34 @@ public sealed class ViewerConnection(RoomFeed feed, int capacity)
         FeedMetrics.Evicted.Add(1);
         _queue.Writer.TryComplete();
     }
+
+    /// <summary>Queues a heartbeat unless the queue is full (then the viewer has ticks to read and needs none).</summary>
+    public void OfferHeartbeat() => _queue.Writer.TryWrite(FeedTick.Heartbeat);
+
+    /// <summary>Ends the queue: the viewer went away, and its stream stops once it has read what is queued.</summary>
+    public void Close() => _queue.Writer.TryComplete();
 }
 
-/// <summary>A tick as a front door sends it: its JSON is written once, by the first connection that needs it, and shared.</summary>
+/// <summary>A tick as a front door sends it: its JSON and its event are written once, by the first connection that needs them, and shared.</summary>
 public sealed class FeedTick(RoomChannelTick tick, JsonSerializerOptions json)
 {
     private string? _json;
 
+    /// <summary>Not a tick: the room was quiet, and its viewers are told the connection is alive (sequence 0, no deltas).</summary>
+    public static readonly FeedTick Heartbeat = new(new RoomChannelTick(0, [], DateTimeOffset.UnixEpoch), JsonSerializerOptions.Default);
+
+    public bool IsHeartbeat => ReferenceEquals(this, Heartbeat);
     public RoomChannelTick Tick => tick;
     public long ArrivedAt { get; } = Stopwatch.GetTimestamp();
     public long Sequence => tick.Sequence;
 
+    private byte[]? _event;
+
     // A race between two writers serializes twice and keeps either: the same text.
     public string Json => _json ??= JsonSerializer.Serialize(tick, json);
+
+    /// <summary>The 'delta' event in the wire format (its id is the sequence), formatted once and written to every viewer.</summary>
+    public ReadOnlyMemory<byte> Event => _event ??= RoomEventStream.Format(
+        new System.Net.ServerSentEvents.SseItem<string>(Json, "delta") { EventId = Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 }
 

@@ -363,4 +363,64 @@ public sealed class RoomFeedFanOutTests
         Assert.Equal("stock", body.GetProperty("deltas")[1].GetProperty("type").GetString());
         Assert.True(body.GetProperty("deltas")[1].GetProperty("soldOut").GetBoolean());
     }
+
+    /// <summary>Counts the flushes of the response body (each one a socket write for a real connection).</summary>
+    private sealed class CountingWriter(System.IO.Pipelines.PipeWriter inner) : System.IO.Pipelines.PipeWriter
+    {
+        public int Flushes;
+        public override void Advance(int bytes) => inner.Advance(bytes);
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override ValueTask<System.IO.Pipelines.FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Flushes);
+            return inner.FlushAsync(cancellationToken);
+        }
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    }
+
+    [Fact]
+    public async Task A_viewer_behind_by_several_ticks_gets_them_in_one_write_and_a_quiet_room_sends_heartbeats()
+    {
+        var feeds = new RoomFeeds(null!, Microsoft.Extensions.Options.Options.Create(new RoomFeedOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RoomFeeds>.Instance);
+        var feed = new RoomFeed("r1", null!, TimeSpan.FromSeconds(10), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, feeds.Json);
+        var viewer = new ViewerConnection(feed, capacity: 64);
+        feed.Add(viewer);
+        // Five ticks queued before the stream first reads: they leave in one flush, after the (empty) resume's flush.
+        for (var s = 1; s <= 5; s++) await feed.OnTick(Tick(s));
+        var pipe = new System.IO.Pipelines.Pipe();
+        var body = new CountingWriter(pipe.Writer);
+        var stream = new RoomEventStream(feeds, viewer, new RoomChannelCatchUp([], null), resumedFrom: 0);
+        var writing = stream.WriteAsync(body, CancellationToken.None);
+        var events = SseParser.Create(pipe.Reader.AsStream()).EnumerateAsync().GetAsyncEnumerator();
+        async Task<SseItem<string>> Next()
+        {
+            Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+            return events.Current;
+        }
+        for (var s = 1; s <= 5; s++)
+        {
+            var item = await Next();
+            Assert.Equal(("delta", s.ToString(System.Globalization.CultureInfo.InvariantCulture)), (item.EventType, item.EventId));
+        }
+        Assert.Equal(2, body.Flushes);
+
+        // Ticks went out since the last beat: no heartbeat. Nothing since: every viewer gets one, with the last sequence.
+        feed.BeatIfQuiet();
+        await feed.OnTick(Tick(6));
+        Assert.Equal("6", (await Next()).EventId);
+        feed.BeatIfQuiet();
+        feed.BeatIfQuiet();
+        var beat = await Next();
+        Assert.Equal("heartbeat", beat.EventType);
+        Assert.Equal(6, JsonDocument.Parse(beat.Data).RootElement.GetProperty("sequence").GetInt64());
+
+        // The viewer going away ends the stream.
+        viewer.Close();
+        await writing.WaitAsync(TimeSpan.FromSeconds(20));
+        pipe.Writer.Complete();
+        Assert.False(await events.MoveNextAsync());
+    }
 }
