@@ -96,11 +96,11 @@ async Task<RunResult> RunOnceAsync(int silos)
             // Before any load: the rooms are quiet, so the connections are idle (heartbeats only).
             if (options.IdleMemory) idleMemory = await viewerLoad.IdleMemoryAsync(cluster.FrontDoorsRssKb, beforeKb, stop.Token);
         }
-        _ = Task.Delay(options.Warmup).ContinueWith(_ => { metrics.StartMeasuring(); clock.Restart(); });
+        _ = Task.Delay(options.Warmup).ContinueWith(_ => { metrics.StartMeasuring(); viewerLoad?.StartMeasuring(); clock.Restart(); });
         stop.CancelAfter(options.Warmup + options.Duration);
         load = scenarios.RunLiveEveningAsync(stop.Token);
         if (watching is not null)
-            load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad!.Summary(options.Duration + options.Warmup)));
+            load = Task.WhenAll(load, watching).ContinueWith(_ => Progress(viewerLoad!.Summary(options.Duration)));
         // The drills: what is stopped, how, and what brings it back (the graceful restart is one script step).
         if (options.KillSiloAt is { } at) Drill(at, "silo 1 killed (SIGKILL)", ["kill-silo", "1"], ["start-silo", "1"]);
         if (options.RestartSiloAt is { } rat) Drill(rat, "silo 1 restarted gracefully (SIGTERM, wait for exit, start)", ["restart-silo", "1"], null);

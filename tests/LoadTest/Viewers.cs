@@ -19,7 +19,13 @@ public sealed class ViewerLoad(Options options, IReadOnlyList<string> roomIds, A
     private readonly Lock _gate = new();
     // Why connections failed (first kinds seen, with counts), so a run that could not hold its viewers says why.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _failures = new();
-    private long _connected, _maxConnected, _ticks, _gaps, _snapshots, _dropped, _failed;
+    private long _connected, _maxConnected, _ticks, _measuredTicks, _gaps, _snapshots, _dropped, _failed;
+    // Latencies count from the end of the warm-up: the crowd connecting and the processes' first minute (JIT) are not
+    // the steady state. Gaps count throughout.
+    private volatile bool _measuring;
+
+    /// <summary>The warm-up is over: ticks and latencies from now on are the run's figures.</summary>
+    public void StartMeasuring() => _measuring = true;
 
     public long Connected => Interlocked.Read(ref _connected);
 
@@ -61,6 +67,8 @@ public sealed class ViewerLoad(Options options, IReadOnlyList<string> roomIds, A
                         if (lastId is not null && id != long.Parse(lastId) + 1) Interlocked.Increment(ref _gaps);
                         lastId = item.EventId;
                         Interlocked.Increment(ref _ticks);
+                        if (!_measuring) continue;
+                        Interlocked.Increment(ref _measuredTicks);
                         var ms = (DateTimeOffset.UtcNow - item.Data.At).TotalMilliseconds;
                         lock (_gate)
                         {
@@ -135,7 +143,7 @@ public sealed class ViewerLoad(Options options, IReadOnlyList<string> roomIds, A
         static double P(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
         static string Latency(double[] s) => $"p50 {P(s, 0.50):F0} ms, p99 {P(s, 0.99):F0} ms, max {(s.Length == 0 ? double.NaN : s[^1]):F0} ms";
         return $"viewers: {options.Subscribers} subscribers over {roomIds.Count} room(s); held at most {Interlocked.Read(ref _maxConnected)} at once; " +
-               $"ticks delivered {_ticks} ({_ticks / measured.TotalSeconds:F0}/s); delivery latency (server tick time to receipt) " +
+               $"ticks delivered {_ticks}, {_measuredTicks} after the warm-up ({_measuredTicks / measured.TotalSeconds:F0}/s); delivery latency after the warm-up (server tick time to receipt) " +
                $"{Latency(sorted)}; ticks with a stock delta {stock.Length}: {Latency(stock)}; " +
                $"event-id gaps {_gaps}; snapshots {_snapshots}; streams ended by the server (slow or dropped) {_dropped}; connection failures {_failed}" +
                (_failures.IsEmpty ? "" : $" ({string.Join("; ", _failures.OrderByDescending(f => f.Value).Select(f => $"{f.Key} x{f.Value}"))})");
