@@ -6,7 +6,6 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using LiveCommerce.Contracts.Rooms;
 
 namespace LiveCommerce.Api.Rooms;
@@ -38,9 +37,6 @@ public sealed class RoomEventStream(RoomFeeds feeds, ViewerConnection connection
             http.Response.Headers.Pragma = "no-cache";
             http.Response.Headers.ContentEncoding = "identity";
             http.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
-            // A viewer's stream has its own rule for a slow reader (its bounded queue); Kestrel's minimum response data
-            // rate would also count every write of every viewer.
-            if (http.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate) rate.MinDataRate = null;
             await WriteAsync(http.Response.BodyWriter, http.RequestAborted);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
