@@ -79,12 +79,12 @@ public static class OpenApiContract
     public static TBuilder RequiresQuery<TBuilder>(this TBuilder builder, params string[] names) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredQueryMetadata(names));
 
-    /// <summary>The JSON body the handler reads itself; declared as the operation's request body.</summary>
     /// <summary>Declares a header this endpoint sets on its <paramref name="status"/> response.</summary>
     public static TBuilder DeclaresResponseHeader<TBuilder>(this TBuilder builder, int status, string name, string description)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ResponseHeaderMetadata(status, name, description));
 
+    /// <summary>The JSON body the handler reads itself; declared as the operation's request body.</summary>
     public static RouteHandlerBuilder DocumentsRawJsonBody<T>(this RouteHandlerBuilder builder, string description) =>
         builder.WithMetadata(new RawJsonBodyMetadata(typeof(T), description));
 

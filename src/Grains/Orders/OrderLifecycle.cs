@@ -176,14 +176,14 @@ public sealed class OrderLifecycle(string orderId, OrderState state, OrderPolicy
         return true;
     }
 
+    /// <summary>Whether the event is about the parcel the order was shipped in.</summary>
+    public bool IsOwnParcel(LogisticsEvent e) => e.Carrier == S.Carrier && e.TrackingNumber == S.TrackingNumber;
+
     /// <summary>
     /// Records a carrier event of this order's parcel. Returns the event to publish: <c>Delivered</c> when the event
     /// delivered a shipped order (the auto-confirm clock starts), null otherwise (kept in the history only, also for a
     /// repeat of an event already recorded, which changes nothing).
     /// </summary>
-    /// <summary>Whether the event is about the parcel the order was shipped in.</summary>
-    public bool IsOwnParcel(LogisticsEvent e) => e.Carrier == S.Carrier && e.TrackingNumber == S.TrackingNumber;
-
     public (bool Changed, OrderEventKind? Event) ApplyLogistics(LogisticsEvent e, DateTimeOffset now)
     {
         RequireExists();

@@ -27,6 +27,8 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
 
     private async Task<JsonElement> Document() => await api.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
+    private static JsonElement Operation(JsonElement document, string path, string method) => document.GetProperty("paths").GetProperty(path).GetProperty(method);
+
     private static IEnumerable<(string Key, JsonElement Operation)> Operations(JsonElement document) =>
         from path in document.GetProperty("paths").EnumerateObject()
         from method in path.Value.EnumerateObject()
@@ -78,7 +80,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("/v1/merchants/{merchantId}/orders/export.csv", "get", "200", "X-Export-Next-Cursor")]
     public async Task Response_headers_the_server_sets_are_declared(string path, string method, string status, string header)
     {
-        var response = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status);
+        var response = Operation(await Document(), path, method).GetProperty("responses").GetProperty(status);
         Assert.True(response.TryGetProperty("headers", out var headers) && headers.TryGetProperty(header, out _), $"{method} {path} {status} lacks {header}");
     }
 
@@ -90,7 +92,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("/v1/rooms/{roomId}/comments", "post", false)]
     public async Task Retry_safe_operations_declare_their_idempotency_key(string path, string method, bool required)
     {
-        var operation = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method);
+        var operation = Operation(await Document(), path, method);
         var header = operation.GetProperty("parameters").EnumerateArray()
             .Single(p => p.GetProperty("in").GetString() == "header" && p.GetProperty("name").GetString() == "Idempotency-Key");
         Assert.Equal(required, header.TryGetProperty("required", out var r) && r.GetBoolean());
@@ -156,7 +158,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     public async Task A_success_schema_names_the_real_properties(string path, string method, string status, string properties)
     {
         var document = await Document();
-        var response = document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty(status);
+        var response = Operation(document, path, method).GetProperty("responses").GetProperty(status);
         var schema = Resolve(document, response.GetProperty("content").GetProperty("application/json").GetProperty("schema"));
         var named = PropertyNames(document, schema).ToHashSet();
         Assert.All(properties.Split(','), p => Assert.Contains(p, named));
@@ -170,7 +172,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("/v1/orders", "post", "404")]
     public async Task Domain_problems_an_operation_answers_are_declared(string path, string method, string status)
     {
-        var responses = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+        var responses = Operation(await Document(), path, method).GetProperty("responses");
         Assert.True(responses.TryGetProperty(status, out var response), $"{method} {path} does not declare {status}");
         Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _));
     }
@@ -232,7 +234,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     public async Task Joining_and_ordering_say_the_buyer_registers_first(string path, string method)
     {
         var document = await Document();
-        Assert.Contains("PUT /v1/buyers/{buyerId}", document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("description").GetString());
+        Assert.Contains("PUT /v1/buyers/{buyerId}", Operation(document, path, method).GetProperty("description").GetString());
         Assert.Contains("PUT /v1/buyers/{buyerId}", document.GetProperty("info").GetProperty("description").GetString());
         Assert.True(document.GetProperty("paths").TryGetProperty("/v1/buyers/{buyerId}", out var buyers) && buyers.TryGetProperty("put", out _));
     }
@@ -255,7 +257,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("/v1/orders", "post", null)]
     public async Task Operations_apps_may_call_list_the_oauth2_scheme_with_their_scope(string path, string method, string? scope)
     {
-        var operation = (await Document()).GetProperty("paths").GetProperty(path).GetProperty(method);
+        var operation = Operation(await Document(), path, method);
         var requirements = operation.GetProperty("security").EnumerateArray().ToList();
         Assert.Contains(requirements, r => r.TryGetProperty(OpenApiContract.BearerScheme, out _));
         var app = requirements.Where(r => r.TryGetProperty(OpenApiContract.AppScheme, out _)).Select(r => r.GetProperty(OpenApiContract.AppScheme)).ToList();
