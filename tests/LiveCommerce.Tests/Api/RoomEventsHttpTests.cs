@@ -172,6 +172,36 @@ public sealed class RoomEventsHttpTests(ApiFactory api) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task Comments_need_a_buyer_token_a_bad_key_changes_nothing_and_a_keyed_repeat_answers_the_same_comment()
+    {
+        var shop = await HttpShop.OpenAsync(api);
+        var fan = await shop.BuyerAsync("fan");
+        await HttpShop.Ok(fan.PostAsync($"/v1/rooms/{shop.RoomId}/viewers", null));
+        var url = $"/v1/rooms/{shop.RoomId}/comments";
+        HttpRequestMessage Comment(string? key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { text = "is it vegan?" }) };
+            if (key is not null) request.Headers.Add("Idempotency-Key", key);
+            return request;
+        }
+        async Task<int> Comments() => (await HttpShop.Ok(shop.Streamer.GetAsync($"/v1/rooms/{shop.RoomId}"))).GetProperty("comments").GetInt32();
+
+        // No token, a streamer's token, and a key that is not an id: refused, and nothing is counted. (A buyer comments as
+        // the token's subject only: the body names no viewer.)
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.CreateClient().SendAsync(Comment(null))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await shop.Streamer.SendAsync(Comment(null))).StatusCode);
+        var badKey = await fan.SendAsync(Comment("not a key!"));
+        Assert.Equal(HttpStatusCode.BadRequest, badKey.StatusCode);
+        Assert.Equal("application/problem+json", badKey.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await Comments());
+
+        var first = (await HttpShop.Read(await fan.SendAsync(Comment("c-1")), HttpStatusCode.Accepted)).GetProperty("id").GetString();
+        var repeat = (await HttpShop.Read(await fan.SendAsync(Comment("c-1")), HttpStatusCode.Accepted)).GetProperty("id").GetString();
+        Assert.Equal(first, repeat);
+        Assert.Equal(1, await Comments());
+    }
+
+    [Fact]
     public async Task A_banned_commenter_is_refused_and_their_comments_are_taken_off_every_screen()
     {
         var shop = await HttpShop.OpenAsync(api);
